@@ -1,0 +1,34 @@
+/**
+ * The shape every CLI subcommand has, and the small option parser they share.
+ */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+export const EXIT_OK = 0;
+/** The work found a problem: a parse error, a failing test, a failing case. */
+export const EXIT_PROBLEM = 1;
+export const EXIT_USAGE = 2;
+
+export interface Command {
+  name: string;
+  /** One line for `portcullis --help`. */
+  summary: string;
+  /** The full text for `portcullis <name> --help`. */
+  help: string;
+  run(args: string[]): Promise<number>;
+}
+
+/** Thrown by a command for bad usage; `main` prints it with the command's help and exits 2. */
+export class UsageError extends Error {}
+
+/** `node:util.parseArgs`, with its errors turned into `UsageError`s. */
+export function parseOptions<T extends NonNullable<ParseArgsConfig["options"]>>(
+  args: string[],
+  options: T,
+): { values: ReturnType<typeof parseArgs<{ options: T; allowPositionals: true; strict: true }>>["values"]; positionals: string[] } {
+  try {
+    const parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+    return { values: parsed.values, positionals: parsed.positionals };
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
