@@ -1,4 +1,6 @@
 /** Every subcommand, in the order `portcullis --help` lists them. */
 import type { Command } from "../command.js";
+import { checkCommand } from "./check.js";
+import { conformanceCommand } from "./conformance.js";
 
-export const COMMANDS: Command[] = [];
+export const COMMANDS: Command[] = [checkCommand, conformanceCommand];
