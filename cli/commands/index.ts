@@ -2,5 +2,6 @@
 import type { Command } from "../command.js";
 import { checkCommand } from "./check.js";
 import { conformanceCommand } from "./conformance.js";
+import { startCommand } from "./start.js";
 
-export const COMMANDS: Command[] = [checkCommand, conformanceCommand];
+export const COMMANDS: Command[] = [startCommand, checkCommand, conformanceCommand];
