@@ -173,12 +173,7 @@ class Machine {
       case "NopStmt":
         return DONE;
       case "CallStmt": {
-        const args: Value[] = [];
-        for (const a of s.stmt.args) {
-          const v = get(a);
-          if (v === undefined) return UNDEF;
-          args.push(v);
-        }
+        const args = s.stmt.args.map(get);
         const result = this.call(s.stmt.func, args, s);
         if (result === undefined) return UNDEF;
         L[s.stmt.result] = result;
@@ -368,10 +363,15 @@ class Machine {
     }
   }
 
-  private call(name: string, args: Value[], s: Stmt): Value | undefined {
+  /**
+   * Plan functions receive undefined arguments as they are: an absent `input` must not
+   * stop rules that never read it. Builtins are only called with defined arguments.
+   */
+  private call(name: string, args: (Value | undefined)[], s: Stmt): Value | undefined {
     const fn = this.funcs.get(name);
     if (fn) return this.invoke(fn, args, s);
-    return this.callBuiltin(name, args, s);
+    if (args.some((a) => a === undefined)) return undefined;
+    return this.callBuiltin(name, args as Value[], s);
   }
 
   /** Runs a plan function; no-argument rules (params = input, data) are memoised. */
@@ -442,7 +442,6 @@ class Machine {
     const fn = this.byPath.get(pathKey(parts));
     if (!fn) return UNDEF;
     const args = s.stmt.args.map((l) => frame.locals[l]);
-    if (args.some((a) => a === undefined)) return UNDEF;
     const result = this.invoke(fn, args, s);
     if (result === undefined) return UNDEF;
     frame.locals[s.stmt.result] = result;
