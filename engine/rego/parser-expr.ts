@@ -128,6 +128,7 @@ export class ExprParser {
       const atEnd = () => (end === null ? this.peek().kind === "eof" : this.isPunct(end));
       while (this.isPunct(";")) this.next();
       while (!atEnd()) {
+        if (end !== null && this.peek().kind === "eof") this.unexpected(end);
         body.push(this.parseLiteral());
         if (this.isPunct(";")) {
           while (this.isPunct(";")) this.next();
