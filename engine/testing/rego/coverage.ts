@@ -103,7 +103,7 @@ function addTerm(t: Term, rows: Set<number>): void {
 
 /** Consecutive rows folded into ranges: [1, 2, 3, 7] → 1-3, 7. */
 export function toRanges(rows: Iterable<number>): LineRange[] {
-  const sorted = [...rows].sort((a, b) => a - b);
+  const sorted = [...new Set(rows)].sort((a, b) => a - b);
   const out: LineRange[] = [];
   for (const row of sorted) {
     const last = out[out.length - 1];
