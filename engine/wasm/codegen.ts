@@ -129,7 +129,7 @@ function link(b: Binaryen, m: binaryen.Module, policy: Policy, options: CodegenO
   }
   const planNames: string[] = [];
   policy.plans.plans.forEach((p, i) => {
-    const low = new FunctionLowering(env, [0, 1], { label: p.name, isFunction: false });
+    const low = new FunctionLowering(env, [0, 1], { label: p.name, kind: "query" });
     const body = low.blocks(p.blocks);
     const name = `plan:${i}`;
     planNames.push(name);

@@ -38,13 +38,17 @@ export class CodegenError extends Error {}
 
 /** Who the lowered code belongs to, for conflict messages. */
 export interface Owner {
-  /** Rule path without the `gN.` prefix, e.g. `data.a.b`, or the plan name. */
+  /** Rule path without the `gN.` prefix, e.g. `data.a.b`; unused for queries. */
   label: string;
-  isFunction: boolean;
+  kind: "rule" | "function" | "query";
 }
 
 export function ownerOf(f: Func): Owner {
-  return { label: f.name.replace(/^g\d+\./, ""), isFunction: f.params.length > 2 };
+  let label = f.name;
+  const m = /^g\d+\.(.*)$/.exec(f.name);
+  if (m) label = m[1]!;
+  else if (f.path && f.path.length > 1) label = ["data", ...f.path.slice(1)].join(".");
+  return { label, kind: f.params.length > 2 ? "function" : "rule" };
 }
 
 export class FunctionLowering {
@@ -131,7 +135,7 @@ export class FunctionLowering {
   /** A run-time error through opa_abort: `file:row:col: code: message`. */
   private abort(loc: StmtLocation, code: string, message: string): Expr {
     const file = this.env.policy.static.files[loc.file]?.value;
-    const where = file !== undefined && loc.row > 0 ? `${file}:${loc.row}:${loc.col}: ` : "";
+    const where = file !== undefined && loc.row > 0 ? `${file}:${loc.row}:${loc.col || 1}: ` : "";
     const addr = this.env.data.cstring(`${where}${code}: ${message}`);
     return this.m.block(null, [this.call("rt_abort", [this.m.i32.const(addr)], false), this.m.unreachable()]);
   }
@@ -232,7 +236,7 @@ export class FunctionLowering {
       case "ObjectInsertOnceStmt":
         return m.if(
           this.call("rt_object_insert_once", [this.get(s.stmt.object), this.operand(s.stmt.key), this.operand(s.stmt.value)]),
-          this.abort(s.stmt, "eval_conflict_error", "object keys must be unique"),
+          this.abort(s.stmt, "eval_conflict_error", `${this.owner.kind === "query" ? "" : `rule ${this.owner.label}: `}object keys must be unique`),
         );
       case "ObjectMergeStmt":
         return this.set(s.stmt.target, this.call("rt_merge", [this.get(s.stmt.a), this.get(s.stmt.b)]));
@@ -253,9 +257,14 @@ export class FunctionLowering {
 
   private assignOnce(st: StmtOf<"AssignVarOnceStmt">): Expr {
     const { m } = this;
-    const msg = this.owner.isFunction
-      ? `function ${this.owner.label} produced conflicting values for the same inputs (functions must not produce multiple outputs for same inputs)`
-      : `rule ${this.owner.label} produced conflicting values (complete rules must not produce multiple outputs)`;
+    // worded as the IR interpreter words them
+    const { kind, label } = this.owner;
+    const msg =
+      kind === "function"
+        ? `function ${label} produced conflicting values for the same inputs (functions must not produce multiple outputs for same inputs)`
+        : kind === "rule"
+          ? `rule ${label} produced conflicting values (complete rules must not produce multiple outputs)`
+          : "query produced conflicting values";
     return m.block(null, [
       m.if(
         m.i32.ne(this.get(st.target), m.i32.const(0)),

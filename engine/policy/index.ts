@@ -1,0 +1,2 @@
+export { compile, compileWasm, loadPolicy, type CompileRequest, type LoadOptions, type LoadedPolicy } from "./policy.js";
+export { PolicyError, type PolicyErrorCode } from "./errors.js";
