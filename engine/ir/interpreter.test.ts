@@ -53,7 +53,7 @@ vi.mock("../builtins/index.js", async () => {
       name: "div",
       arity: 2,
       fn: (args) => {
-        const [a, b] = args as [InstanceType<typeof RNumber>, InstanceType<typeof RNumber>];
+        const [a, b] = args as [import("../values/index.js").RNumber, import("../values/index.js").RNumber];
         if (b.isZero()) return { code: "eval_builtin_error", message: "divide by zero" };
         return a.div(b);
       },
@@ -326,8 +326,8 @@ describe("data statements", () => {
       block(dot(local(0), b.str(k), 2), len(local(2), 9), ...emitX(b, 9)),
     );
     b.plan("q", blocks);
-    const input = RObject.from<Value>([
-      ["a", [n(1), n(2), n(3)]],
+    const input = RObject.from([
+      ["a", [n(1), n(2), n(3)] as Value],
       ["o", J({ p: 1 })],
       ["s", RSet.from([n(1), n(2)])],
       ["t", "h€😀"],

@@ -53,8 +53,20 @@ interface Frame {
   returned: Value | undefined;
 }
 
-/** Memo of no-argument rule functions, scoped by `With` (a new table per with-block). */
-type Memo = Map<string, { args: (Value | undefined)[]; result: Value | undefined }>;
+/**
+ * Memo of no-argument rule functions. A rule is a pure function of its (input, data)
+ * params, so entries are keyed by the identity of those two values: `With` installs new
+ * objects (it copies, never mutates), which invalidates exactly the entries it must, and
+ * the original documents find their entries again once the with-block restores them.
+ */
+type Memo = Map<string, MemoEntry[]>;
+interface MemoEntry {
+  input: Value | undefined;
+  data: Value | undefined;
+  result: Value | undefined;
+}
+/** Entries kept per rule: enough for nested withs, bounded for withs inside loops. */
+const MEMO_WAYS = 8;
 
 export function evaluate(policy: Policy, planName: string, options: EvalOptions = {}): EvalResult {
   const plan = policy?.plans?.plans?.find((p) => p.name === planName);
@@ -94,7 +106,7 @@ class Machine {
   private readonly deadline: number | undefined;
   private ticks = 0;
   private depth = 0;
-  private memo: Memo = new Map();
+  private readonly memo: Memo = new Map();
 
   constructor(
     private readonly policy: Policy,
@@ -349,17 +361,13 @@ class Machine {
     if (value === undefined) return UNDEF;
     const keys = path.map((i) => this.string(i, s));
     const saved = frame.locals[local];
-    const savedMemo = this.memo;
     frame.locals[local] = upsert(saved, keys, value);
-    // Rules memoised outside the with-block saw other input/data; inside, start afresh.
-    this.memo = new Map();
     try {
       const flow = this.runBlock(frame, block);
       if (flow === RETURN) return RETURN;
       return flow > 0 ? flow - 1 : DONE;
     } finally {
       frame.locals[local] = saved;
-      this.memo = savedMemo;
     }
   }
 
@@ -381,16 +389,14 @@ class Machine {
     }
     const memoisable = fn.params.length === 2;
     if (memoisable) {
-      const hit = this.memo.get(fn.name);
-      // Same input/data objects (by identity) as when memoised: the entry is valid.
-      if (hit && hit.args[0] === args[0] && hit.args[1] === args[1]) return hit.result;
+      const hit = this.memo.get(fn.name)?.find((e) => e.input === args[0] && e.data === args[1]);
+      if (hit) return hit.result;
     }
     if (++this.depth > MAX_CALL_DEPTH) {
       this.fail("internal_error", `call depth exceeds ${MAX_CALL_DEPTH} (recursive plan?) calling ${fn.name}`, s);
     }
     const frame: Frame = { locals: [], func: fn, returned: undefined };
     fn.params.forEach((p, i) => (frame.locals[p] = args[i]));
-    const memo = this.memo;
     try {
       let returned = false;
       for (const b of fn.blocks) {
@@ -400,8 +406,12 @@ class Machine {
         }
       }
       const result = returned ? frame.returned : frame.locals[fn.return];
-      // Only memoise into the table the call started with (a With inside cannot leak).
-      if (memoisable && memo === this.memo) memo.set(fn.name, { args: [args[0], args[1]], result });
+      if (memoisable) {
+        let entries = this.memo.get(fn.name);
+        if (!entries) this.memo.set(fn.name, (entries = []));
+        if (entries.length >= MEMO_WAYS) entries.shift();
+        entries.push({ input: args[0], data: args[1], result });
+      }
       return result;
     } finally {
       this.depth--;
@@ -551,6 +561,7 @@ function asBuiltinError(x: unknown): BuiltinErrorShape | undefined {
   if (x === null || typeof x !== "object") return undefined;
   if (x instanceof RObject || x instanceof RSet || x instanceof RNumber || Array.isArray(x)) return undefined;
   const e = x as { code?: unknown; message?: unknown };
-  if (typeof e.code === "string" && typeof e.message === "string") return e as BuiltinErrorShape;
+  // Only evaluation codes: a stray Node error with e.g. `code: "ERR_…"` is a crash, not a builtin error.
+  if (typeof e.code === "string" && e.code.startsWith("eval_") && typeof e.message === "string") return e as BuiltinErrorShape;
   return undefined;
 }
