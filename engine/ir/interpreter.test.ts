@@ -378,6 +378,15 @@ describe("data statements", () => {
     expect(JSON.stringify(toJSON(input))).toBe(before);
   });
 
+  it("ObjectMerge: where either side is not an object, a wins (base data shadows virtual docs)", () => {
+    const b = new PolicyBuilder();
+    b.plan("q", [
+      block(dot(local(0), b.str("s"), 2), dot(local(0), b.str("b"), 3), objectMerge(2, 3, 9), ...emitX(b, 9)),
+      block(dot(local(0), b.str("b"), 2), dot(local(0), b.str("s"), 3), objectMerge(2, 3, 9), ...emitX(b, 9)),
+    ]);
+    expect(run(b, { input: J({ s: "str", b: { k: 1 } }) })).toEqual([{ x: "str" }, { x: { k: 1 } }]);
+  });
+
   it("operations on undefined locals are undefined", () => {
     const b = new PolicyBuilder();
     b.plan("q", [

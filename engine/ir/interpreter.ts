@@ -291,7 +291,6 @@ class Machine {
         const a = L[s.stmt.a];
         const b = L[s.stmt.b];
         if (a === undefined || b === undefined) return UNDEF;
-        if (!(a instanceof RObject) || !(b instanceof RObject)) return UNDEF;
         L[s.stmt.target] = merge(a, b);
         return DONE;
       }
@@ -525,13 +524,16 @@ function length(v: Value): number | undefined {
 
 /**
  * `a` with `b`'s entries added; where both hold an object under a key the two merge
- * recursively, and where they disagree otherwise `a` wins. Neither input is changed.
+ * recursively, and where they disagree otherwise `a` wins (OPA's planner passes the base
+ * document as `a` and the virtual one as `b`: base data shadows rules). Neither input is
+ * changed.
  */
-function merge(a: RObject, b: RObject): RObject {
+function merge(a: Value, b: Value): Value {
+  if (!(a instanceof RObject) || !(b instanceof RObject)) return a;
   const out = new RObject();
   for (const [k, v] of a.entries()) {
     const w = b.get(k);
-    out.set(k, w !== undefined && v instanceof RObject && w instanceof RObject ? merge(v, w) : v);
+    out.set(k, w === undefined ? v : merge(v, w));
   }
   for (const [k, w] of b.entries()) if (!a.has(k)) out.set(k, w);
   return out;
