@@ -1,2 +1,2 @@
-export { compile, compileWasm, loadPolicy, type CompileRequest, type LoadOptions, type LoadedPolicy } from "./policy.js";
+export { compile, compileWasm, loadPolicy, type CompileRequest, type LoadOptions, type LoadedPolicy, type HostBuiltin } from "./policy.js";
 export { PolicyError, type PolicyErrorCode } from "./errors.js";

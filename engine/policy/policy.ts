@@ -88,7 +88,12 @@ export interface LoadOptions {
   /** Initial memory in 64 KiB pages (default 5, the SDK's). */
   memoryPages?: number;
   print?: (msg: string) => void;
+  /** Extra host builtins by name; they take precedence over the TypeScript library. */
+  builtins?: Record<string, HostBuiltin>;
 }
+
+/** A host builtin: undefined result means undefined; errors are thrown or returned. */
+export type HostBuiltin = (args: Value[], ctx: { strict: boolean; nowNs: bigint; print(msg: string): void }) => Value | undefined | Error;
 
 export interface LoadedPolicy {
   /** Entrypoint name -> id, as the module declares them. */
@@ -135,12 +140,12 @@ export async function loadPolicy(wasm: Uint8Array | ArrayBuffer, options: LoadOp
   const lib = await tsBuiltins();
   const custom: Record<string, (...args: unknown[]) => unknown> = {};
   for (const name of names) {
-    const b = lib?.getBuiltin(name);
-    if (!b) continue;
+    const fn: HostBuiltin | undefined = options.builtins?.[name] ?? lib?.getBuiltin(name)?.fn;
+    if (!fn) continue;
     custom[name] = (...args: unknown[]) => {
       let out: unknown;
       try {
-        out = b.fn(args.map(decode), ctx);
+        out = fn(args.map(decode), ctx);
       } catch (e) {
         out = e;
       }
