@@ -476,7 +476,8 @@ class Machine {
   }
 
   private keyConflict(frame: Frame, s: Stmt): never {
-    const prefix = frame.func ? `rule ${ruleName(frame.func)}: ` : "";
+    const fn = frame.func;
+    const prefix = fn ? `${fn.params.length > 2 ? "function" : "rule"} ${ruleName(fn)}: ` : "";
     return this.fail("eval_conflict_error", `${prefix}object keys must be unique`, s);
   }
 
