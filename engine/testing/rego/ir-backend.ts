@@ -5,30 +5,12 @@
  */
 import { regoError, type RegoError } from "../../errors.js";
 import { evaluate } from "../../ir/interpreter.js";
+import { buildIR } from "../../pipeline.js";
 import type { Policy } from "../../ir/types.js";
 import { RObject, type Value } from "../../values/index.js";
 import type { BackendOptions, TestBackend, TestOutcome } from "./backend.js";
 import type { SourceFile } from "./load.js";
 import { LineCollector, tracePolicy } from "./trace.js";
-
-/** The part of `engine/pipeline.ts` this backend uses. */
-interface Pipeline {
-  buildIR(request: { modules: SourceFile[]; entrypoints?: string[] }): { policy: Policy | null; errors: RegoError[] };
-}
-
-/**
- * Loaded lazily through a computed specifier, so this folder type-checks and its other
- * stages can be tested while the pipeline is being written; replace by a static import
- * once `engine/pipeline.ts` is on main.
- */
-export async function loadPipeline(): Promise<Pipeline | RegoError> {
-  const specifier = ["..", "..", "pipeline.js"].join("/");
-  try {
-    return (await import(specifier)) as Pipeline;
-  } catch (e) {
-    return regoError("internal_error", `the Rego compiler pipeline is not available: ${e instanceof Error ? e.message : String(e)}`);
-  }
-}
 
 export class IRBackend implements TestBackend {
   readonly name = "ir";
@@ -39,11 +21,9 @@ export class IRBackend implements TestBackend {
   constructor(private readonly options: BackendOptions = {}) {}
 
   async prepare(modules: SourceFile[], data: Value, entrypoints: string[]): Promise<{ errors: RegoError[] }> {
-    const pipeline = await loadPipeline();
-    if ("code" in pipeline) return { errors: [pipeline] };
-    let built: ReturnType<Pipeline["buildIR"]>;
+    let built: ReturnType<typeof buildIR>;
     try {
-      built = pipeline.buildIR({ modules, entrypoints });
+      built = buildIR({ modules, entrypoints });
     } catch (e) {
       return { errors: [regoError("internal_error", `compiler: ${e instanceof Error ? e.message : String(e)}`)] };
     }
