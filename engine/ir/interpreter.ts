@@ -476,8 +476,8 @@ class Machine {
   }
 
   private keyConflict(frame: Frame, s: Stmt): never {
-    const fn = frame.func;
-    const prefix = fn ? `${fn.params.length > 2 ? "function" : "rule"} ${ruleName(fn)}: ` : "";
+    // Worded as the Wasm backend words it (it matches this text): "rule" for functions too.
+    const prefix = frame.func ? `rule ${ruleName(frame.func)}: ` : "";
     return this.fail("eval_conflict_error", `${prefix}object keys must be unique`, s);
   }
 
