@@ -14,7 +14,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { BundleError } from "./errors.js";
-import { dataKeyForFile, mergeData, type DataSource, type JsonObject } from "./data.js";
+import { byteOrder, dataKeyForFile, mergeData, type DataSource, type JsonObject } from "./data.js";
 
 /** A Rego source file; `path` is relative to the collected directory, `/`-separated. */
 export interface ModuleFile {
@@ -87,9 +87,4 @@ function walk(root: string, rel: string, out: string[], errors: BundleError[]): 
       if (entry.name.endsWith(".rego") || DATA_FILES.has(entry.name)) out.push(path);
     }
   }
-}
-
-/** Compares strings by UTF-8 bytes (Go's order), not by UTF-16 code units. */
-export function byteOrder(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 }

@@ -115,3 +115,8 @@ function hasNode(src: DataSource, path: readonly string[]): boolean {
   }
   return true;
 }
+
+/** Compares strings by UTF-8 bytes (Go's order), not by UTF-16 code units. */
+export function byteOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+}

@@ -16,7 +16,7 @@ import { createHash } from "node:crypto";
 import { parse as parseLossless } from "lossless-json";
 import { parse as parseYaml } from "yaml";
 import { BundleError } from "./errors.js";
-import { byteOrder } from "./collect.js";
+import { byteOrder } from "./data.js";
 
 /** Hashing algorithms OPA accepts in a signature's `files[].algorithm`. */
 export const HASH_ALGORITHMS: Readonly<Record<string, string>> = {
