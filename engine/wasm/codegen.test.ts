@@ -168,7 +168,7 @@ describe("calls", () => {
     p.entrypoint("t/p", "g0.data.t.p");
     const pol = await load(p);
     expect(result(pol.evaluate({ n: 21 }))).toBe(42);
-    expect(String((pol.evaluate({ n: new RNumber(2n ** 70n, 0) })[0] as unknown as { get(k: string): Value }).get("result"))).toBe(String(2n ** 71n));
+    expect(String((pol.evaluate({ n: RNumber.fromInt(2n ** 70n) })[0] as unknown as { get(k: string): Value }).get("result"))).toBe(String(2n ** 71n));
     expect(result(pol.evaluate({ n: 1.25 }))).toBe(2.5);
     expect(pol.builtins).toEqual({ plus: 0 });
   });
