@@ -71,8 +71,8 @@ const MEMO_WAYS = 8;
 export function evaluate(policy: Policy, planName: string, options: EvalOptions = {}): EvalResult {
   const plan = policy?.plans?.plans?.find((p) => p.name === planName);
   if (!plan) return { error: regoError("internal_error", `no plan named ${JSON.stringify(planName)}`) };
-  const machine = new Machine(policy, options);
   try {
+    const machine = new Machine(policy, options);
     const frame: Frame = { locals: [], func: undefined, returned: undefined };
     if (options.input !== undefined) frame.locals[INPUT_LOCAL] = options.input;
     frame.locals[DATA_LOCAL] = options.data === undefined ? new RObject() : options.data;
