@@ -7,7 +7,7 @@ export { BundleError, isBundleError, type BundleErrorCode } from "./errors.js";
 export { readTar, writeTar, readTarGz, writeTarGz, gzip, gunzip, type TarEntry } from "./tar.js";
 export { collectPolicyDir, type Collected, type ModuleFile } from "./collect.js";
 export { mergeData, type DataSource } from "./data.js";
-// export { gitRevision } from "./revision.js";
+export { gitRevision } from "./revision.js";
 export { manifestText, parseManifest, validateManifest, entrypointPath, type Manifest, type WasmResolver } from "./manifest.js";
 export { hashBundleFile, isStructuredDoc, canonicalText } from "./hash.js";
 export { signFiles, verifySignaturesFile, type SigningAlg, type SigningConfig, type VerificationConfig, type FileInfo, type SignaturePayload } from "./sign.js";
