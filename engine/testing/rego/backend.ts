@@ -19,11 +19,18 @@ export interface TestBackend {
    */
   prepare(modules: SourceFile[], data: Value, entrypoints: string[]): Promise<{ errors: RegoError[] }>;
   run(entrypoint: string): Promise<TestOutcome>;
+  /** What was evaluated so far, if the backend can observe it (the Wasm backend cannot). */
+  observedLines?(): LineObservations;
+}
+
+/** Rows per file: any statement evaluated there, and a rule value produced there. */
+export interface LineObservations {
+  evaluated: Map<string, Set<number>>;
   /**
-   * Lines whose Rego was evaluated so far, per file, if the backend can observe them
-   * (the Wasm backend cannot); undefined when it cannot.
+   * Rows where a statement that produces a rule's value ran. The planner places those
+   * within the rule's last body literal, not on its head.
    */
-  coveredLines?(): Map<string, Set<number>>;
+  produced: Map<string, Set<number>>;
 }
 
 /** Options every backend accepts. */

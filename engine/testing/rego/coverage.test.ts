@@ -51,10 +51,22 @@ describe("coverable lines", () => {
 });
 
 describe("coverage report", () => {
+  it("covers a rule head only when its rule produced a value", () => {
+    const module = parse(MODULE);
+    const none = coverageReport([{ file: "cov.rego", module }], { evaluated: new Map([["cov.rego", new Set([6, 7])]]), produced: new Map() });
+    expect(none.files["cov.rego"]!.not_covered[0]).toEqual({ start: 5, end: 5 });
+    // Else branches: the second definition's last literal is row 6.
+    const e = parse(`package e\n\np := 1 if {\n\tinput.a\n} else := 2 if {\n\tinput.b\n}\n`);
+    const r = coverageReport([{ file: "cov.rego", module: e }], { evaluated: new Map([["cov.rego", new Set([4, 6])]]), produced: new Map([["cov.rego", new Set([6])]]) });
+    expect(r.files["cov.rego"]!.covered).toEqual([{ start: 4, end: 6 }]);
+    expect(r.files["cov.rego"]!.not_covered).toEqual([{ start: 3, end: 3 }]);
+  });
+
   it("splits covered and not covered lines per file and totals them", () => {
     const module = parse(MODULE);
-    const evaluated = new Map([["cov.rego", new Set([5, 6, 7, 15, 40])]]);
-    const report = coverageReport([{ file: "cov.rego", module }], evaluated);
+    const evaluated = new Map([["cov.rego", new Set([6, 7, 15, 40])]]);
+    // Row 7 produced allow's value, so its head (row 5) is covered too.
+    const report = coverageReport([{ file: "cov.rego", module }], { evaluated, produced: new Map([["cov.rego", new Set([7])]]) });
     const f = report.files["cov.rego"]!;
     expect(f.covered).toEqual([{ start: 5, end: 7 }, { start: 15, end: 15 }]);
     expect(f.not_covered).toEqual([{ start: 10, end: 12 }, { start: 17, end: 19 }]);
@@ -65,7 +77,7 @@ describe("coverage report", () => {
   it("totals across files, weighting by lines", () => {
     const a = parse("package a\n\np if true\n", "a.rego");
     const b = parse(MODULE, "b.rego");
-    const report = coverageReport([{ file: "b.rego", module: b }, { file: "a.rego", module: a }], new Map([["a.rego", new Set([3])]]));
+    const report = coverageReport([{ file: "b.rego", module: b }, { file: "a.rego", module: a }], { evaluated: new Map([["a.rego", new Set([3])]]), produced: new Map() });
     expect(Object.keys(report.files)).toEqual(["a.rego", "b.rego"]);
     expect([report.covered_lines, report.not_covered_lines]).toEqual([1, 10]);
     expect(report.coverage).toBe(9.09);
@@ -116,8 +128,8 @@ describe("tracing the IR interpreter", () => {
     const traced = tracePolicy(base, collector.observe);
     const result = evaluate(traced, "t/p", { input: new RObject().set("user", "bob") });
     expect(result).toEqual({ results: [] });
-    expect([...collector.lines.get("t.rego")!].sort()).toEqual([3, 4, 6, 7, 8]);
-    expect([...collector.lines.get("g.rego")!].sort()).toEqual([10, 11]);
+    expect([...collector.evaluated.get("t.rego")!].sort()).toEqual([3, 4, 6, 7, 8]);
+    expect([...collector.evaluated.get("g.rego")!].sort()).toEqual([10, 11]);
   });
 
   it("leaves the original policy untouched and evaluates the same", () => {

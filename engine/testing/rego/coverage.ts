@@ -3,8 +3,12 @@
  * evaluated. Coverable lines are those that start a rule head or a body literal (nested
  * bodies of comprehensions and `every` included), so comments, blank lines and the
  * continuation lines of a long literal never count against a file.
+ *
+ * A literal's row is covered when any of its statements ran; a head's row when its rule
+ * produced a value (or anything on that row ran, as for one-line rules).
  */
 import type { Body, Module, Rule, Term, Expr } from "../../rego/index.js";
+import type { LineObservations } from "./backend.js";
 
 /** A run of consecutive rows, both ends inclusive. */
 export interface LineRange {
@@ -122,14 +126,49 @@ export function percentage(covered: number, total: number): number {
   return Math.floor((covered * 10000) / total) / 100;
 }
 
-/** Coverage of `modules` given the rows observed as evaluated, per file. */
-export function coverageReport(modules: { file: string; module: Module }[], evaluated: Map<string, Set<number>>): CoverageReport {
+/**
+ * Each rule definition's head row and the rows its value can be produced on: from its
+ * last body literal up to the next head (the planner places the producing statement on
+ * a row of that literal, which may span lines).
+ */
+export function ruleHeads(module: Module): { head: number; from: number; to: number }[] {
+  const defs: { head: number; from: number }[] = [];
+  for (const rule of module.rules) {
+    for (let r: Rule | null = rule; r; r = r.else) {
+      const last = r.body[r.body.length - 1];
+      defs.push({ head: r.head.location.row, from: last ? last.location.row : r.head.location.row });
+    }
+  }
+  const heads = defs.map((d) => d.head).sort((a, b) => a - b);
+  return defs.map((d) => ({ ...d, to: (heads.find((h) => h > d.from) ?? Infinity) - 1 }));
+}
+
+/**
+ * The rows of `module` counted as covered: every evaluated row, plus the head of every
+ * rule that produced a value (OPA covers a head when its rule succeeds).
+ */
+export function coveredRows(module: Module, evaluated: Set<number>, produced: Set<number>): Set<number> {
+  const rows = new Set(evaluated);
+  for (const { head, from, to } of ruleHeads(module)) {
+    for (const p of produced) {
+      if (p >= from && p <= to) {
+        rows.add(head);
+        break;
+      }
+    }
+  }
+  return rows;
+}
+
+/** Coverage of `modules` given what was observed during the tests. */
+export function coverageReport(modules: { file: string; module: Module }[], observed: LineObservations): CoverageReport {
   const files: Record<string, FileCoverage> = {};
   let covered = 0;
   let notCovered = 0;
   for (const { file, module } of [...modules].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))) {
     const coverable = coverableLines(module);
-    const seen = evaluated.get(file) ?? new Set<number>();
+    const none = new Set<number>();
+    const seen = coveredRows(module, observed.evaluated.get(file) ?? none, observed.produced.get(file) ?? none);
     const yes = [...coverable].filter((r) => seen.has(r));
     const no = [...coverable].filter((r) => !seen.has(r));
     files[file] = {

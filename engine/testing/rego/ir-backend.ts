@@ -8,7 +8,7 @@ import { evaluate } from "../../ir/interpreter.js";
 import { buildIR } from "../../pipeline.js";
 import type { Policy } from "../../ir/types.js";
 import { RObject, type Value } from "../../values/index.js";
-import type { BackendOptions, TestBackend, TestOutcome } from "./backend.js";
+import type { BackendOptions, LineObservations, TestBackend, TestOutcome } from "./backend.js";
 import type { SourceFile } from "./load.js";
 import { LineCollector, tracePolicy } from "./trace.js";
 
@@ -48,8 +48,8 @@ export class IRBackend implements TestBackend {
     return outcomeOf(result.results);
   }
 
-  coveredLines(): Map<string, Set<number>> {
-    return this.collector?.lines ?? new Map();
+  observedLines(): LineObservations {
+    return this.collector ?? { evaluated: new Map(), produced: new Map() };
   }
 }
 

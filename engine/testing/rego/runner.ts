@@ -92,8 +92,8 @@ export async function runTests(options: RunTestsOptions): Promise<TestRun> {
 
   const run: TestRun = { results, errors: [], backend: backend.name };
   if (options.coverage) {
-    const lines = backend.coveredLines?.();
-    if (lines) run.coverage = coverageReport(discovered.modules, lines);
+    const observed = backend.observedLines?.();
+    if (observed) run.coverage = coverageReport(discovered.modules, observed);
   }
   return run;
 }
