@@ -81,3 +81,35 @@ describe("portcullis check", () => {
     expect(r.stderr).toContain("no such file or directory");
   });
 });
+
+describe("portcullis fmt", () => {
+  const dir = mkdtempSync(join(tmpdir(), "portcullis-fmt-"));
+  const messy = "package   a\nimport rego.v1\n# allow admins\nallow if {   input.user == \"admin\" ;  count(input.roles)>0 }\n";
+  writeFileSync(join(dir, "a.rego"), messy);
+  writeFileSync(join(dir, "broken.rego"), "package b\n\np := [1,\n");
+
+  it("prints the canonical form, which is a fixed point and keeps comments", () => {
+    const first = portcullis(["fmt", "a.rego"], dir);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain("package a");
+    expect(first.stdout).toContain("# allow admins");
+    expect(first.stdout).toContain('input.user == "admin"');
+    expect(first.stdout).toContain("count(input.roles) > 0");
+    writeFileSync(join(dir, "formatted.rego"), first.stdout);
+    expect(portcullis(["fmt", "formatted.rego"], dir).stdout).toBe(first.stdout);
+  });
+
+  it("--check lists differing files and exits 1; --write fixes them", () => {
+    const check = portcullis(["fmt", "--check", "a.rego"], dir);
+    expect(check.code).toBe(1);
+    expect(check.stdout.trim()).toBe("a.rego");
+    expect(portcullis(["fmt", "--write", "a.rego"], dir).code).toBe(0);
+    expect(portcullis(["fmt", "--check", "a.rego"], dir).code).toBe(0);
+  });
+
+  it("reports a file that does not parse and exits 1", () => {
+    const r = portcullis(["fmt", "broken.rego"], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^broken\.rego:\d+:\d+: rego_parse_error: /m);
+  });
+});

@@ -3,5 +3,6 @@ import type { Command } from "../command.js";
 import { checkCommand } from "./check.js";
 import { conformanceCommand } from "./conformance.js";
 import { startCommand } from "./start.js";
+import { fmtCommand } from "./fmt.js";
 
-export const COMMANDS: Command[] = [startCommand, checkCommand, conformanceCommand];
+export const COMMANDS: Command[] = [startCommand, checkCommand, fmtCommand, conformanceCommand];

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { mkdtempSync, writeFileSync, mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { stringify as stringifyYaml } from "yaml";
 import { fileURLToPath } from "node:url";
 import { loadCases, isCoreTopic, type ConformanceCase } from "./cases.js";
 import { judge } from "./compare.js";
@@ -107,25 +108,18 @@ describe("portcullis conformance on a small suite", () => {
   mkdirSync(join(dir, "basics"));
   writeFileSync(
     join(dir, "basics", "cases.yaml"),
-    [
-      "cases:",
-      "  - note: basics/passes",
-      "    query: data.test.p = x",
-      "    modules:",
-      "      - |",
-      "        package test",
-      "        p := input.a + 1",
-      "    input: {a: 41}",
-      "    want_result: [{x: 42}]",
-      "  - note: basics/wrong expectation",
-      "    query: data.test.p = x",
-      "    modules: ['package test\n\np := 1']",
-      "    want_result: [{x: 2}]",
-      "  - note: basics/runs too long",
-      "    query: data.test.p = x",
-      "    modules: ['package test\n\np := count([x | some x in numbers.range(1, 100000000)])']",
-      "    want_result: [{x: 100000000}]",
-    ].join("\n") + "\n",
+    stringifyYaml({
+      cases: [
+        { note: "basics/passes", query: "data.test.p = x", modules: ["package test\n\np := input.a + 1\n"], input: { a: 41 }, want_result: [{ x: 42 }] },
+        { note: "basics/wrong expectation", query: "data.test.p = x", modules: ["package test\n\np := 1\n"], want_result: [{ x: 2 }] },
+        {
+          note: "basics/runs too long",
+          query: "data.test.p = x",
+          modules: ["package test\n\np := count([[x, y] | some x in numbers.range(1, 5000); some y in numbers.range(1, 5000)])\n"],
+          want_result: [{ x: 25000000 }],
+        },
+      ],
+    }),
   );
   const none = join(dir, "none.json");
   writeFileSync(none, JSON.stringify({ backend: "ir", failures: [] }));
