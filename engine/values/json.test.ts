@@ -1,4 +1,4 @@
-import { describe, expect, test } from "vitest";
+import { describe, expect, it, test } from "vitest";
 import fc from "fast-check";
 import { LosslessNumber } from "lossless-json";
 import { RNumber } from "./number.js";
@@ -53,5 +53,14 @@ describe("JSON", () => {
         return equal(parseJSON(stringifyJSON(v)), v);
       }),
     );
+  });
+});
+
+describe("non-string object keys in JSON", () => {
+  it("are written as their compact JSON text, as OPA does", () => {
+    const inner = RObject.from([["3", RNumber.fromInt(4)]]);
+    const o = RObject.from([[RNumber.fromInt(1), RNumber.fromInt(2)], [inner, RNumber.fromInt(5)]]);
+    expect(toJSON(o)).toEqual({ "1": 2, '{"3":4}': 5 });
+    expect(stringifyJSON(o)).toBe('{"1":2,"{\\"3\\":4}":5}');
   });
 });

@@ -10,7 +10,6 @@
 import { LosslessNumber, isLosslessNumber } from "lossless-json";
 import { RNumber } from "./number.js";
 import { RObject, RSet, type Value } from "./value.js";
-import { toRegoText } from "./text.js";
 
 /** Thrown by `parseJSON` on malformed input; `offset` is a UTF-16 index into the text. */
 export class JSONSyntaxError extends Error {
@@ -51,9 +50,13 @@ export function fromJSON(x: unknown): Value {
   throw new TypeError(`fromJSON: unsupported ${typeof x}`);
 }
 
-/** Object key as a JSON string: strings as they are, anything else as its Rego text. */
+/**
+ * Object key as a JSON string: strings as they are, anything else as its compact JSON
+ * text, as OPA does when it turns a value into JSON (`{{"3": 4}: 5}` becomes
+ * `{"{\"3\":4}": 5}`, `{1: 2}` becomes `{"1": 2}`).
+ */
 function jsonKey(k: Value): string {
-  return typeof k === "string" ? k : toRegoText(k);
+  return typeof k === "string" ? k : stringifyJSON(k, { goEscapes: true });
 }
 
 /**
