@@ -9,7 +9,10 @@
  * the SDK's `evaluate` reads results with JSON.parse, which rounds big numbers and
  * treats a falsy input as no input.
  */
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import * as sdkModule from "@open-policy-agent/opa-wasm";
+import type { Location } from "../errors.js";
 import type { Policy as IRPolicy } from "../ir/types.js";
 import { fromJSON, parseJSON, stringifyJSON, type Value } from "../values/index.js";
 import { CodegenError, generate, type CodegenOptions } from "../wasm/codegen.js";
@@ -135,6 +138,9 @@ export async function loadPolicy(wasm: Uint8Array | ArrayBuffer, options: LoadOp
     print: options.print ?? ((msg: string) => console.log(msg)),
   };
 
+  // set once the instance exists: where the failing host call is (see lower.ts SITE_GLOBAL)
+  let callSite = (): Location | undefined => undefined;
+
   // The module's builtins() map says which host builtins it needs; we wrap ours.
   const names = await declaredBuiltins(wasm);
   const lib = await tsBuiltins();
@@ -150,7 +156,7 @@ export async function loadPolicy(wasm: Uint8Array | ArrayBuffer, options: LoadOp
         out = e;
       }
       if (isBuiltinError(out)) {
-        if (strict) throw new PolicyError(out.code === "eval_type_error" ? "eval_type_error" : "eval_builtin_error", out.message);
+        if (strict) throw new PolicyError(out.code === "eval_type_error" ? "eval_type_error" : "eval_builtin_error", out.message, callSite());
         return undefined;
       }
       if (out instanceof Error) throw out;
@@ -158,6 +164,7 @@ export async function loadPolicy(wasm: Uint8Array | ArrayBuffer, options: LoadOp
     };
   }
 
+  unshadowSdkBuiltins(Object.keys(custom));
   let sdk: SdkPolicy;
   try {
     sdk = await sdkLoadPolicy(wasm, { initial: options.memoryPages ?? 5 }, custom);
@@ -167,6 +174,12 @@ export async function loadPolicy(wasm: Uint8Array | ArrayBuffer, options: LoadOp
   const x = sdk.wasmInstance.exports as Exports;
   const mem = sdk.mem;
   const builtinIds = readValue(x, mem, x.builtins!()) as Record<string, number>;
+  const site = (x as unknown as Record<string, { value: number } | undefined>).portcullis_site;
+  callSite = () => {
+    if (!site || site.value === 0) return undefined;
+    const m = /^(.*):(\d+):(\d+)$/.exec(readCString(mem, site.value));
+    return m ? { file: m[1]!, row: Number(m[2]), col: Number(m[3]) } : undefined;
+  };
 
   const writeJSON = (text: string): { addr: number; len: number } => {
     const bytes = new TextEncoder().encode(text);
@@ -233,6 +246,24 @@ export async function loadPolicy(wasm: Uint8Array | ArrayBuffer, options: LoadOp
   };
   if (options.data !== undefined) policy.setData(options.data);
   return policy;
+}
+
+/**
+ * The SDK consults its own small builtin table (sprintf, regex.*, json.*, yaml.*)
+ * before `customBuiltins`; those follow JavaScript semantics (RegExp, not RE2; not Go's
+ * fmt) and read our exact bridged values as plain objects. Removing the names we
+ * implement from that table makes ours win. The table is process-wide SDK state; our
+ * wrappers also accept plain (untagged) JSON, so modules built by OPA keep working.
+ */
+function unshadowSdkBuiltins(names: string[]): void {
+  if (names.length === 0) return;
+  try {
+    const req = createRequire(import.meta.url);
+    const table = req(join(dirname(req.resolve("@open-policy-agent/opa-wasm")), "builtins", "index.js")) as Record<string, unknown>;
+    for (const n of names) delete table[n];
+  } catch {
+    // a different SDK layout: its builtins stay in charge of those names
+  }
 }
 
 /** Reads the builtins() map of a module without the SDK (which needs the imports first). */

@@ -12,7 +12,7 @@ import { readFile } from "node:fs/promises";
 import type binaryen from "binaryen";
 import type { Policy } from "../ir/types.js";
 import { StaticData, align } from "./data.js";
-import { CodegenError, FunctionLowering, ownerOf, type LowerEnv } from "./lower.js";
+import { CodegenError, FunctionLowering, SITE_GLOBAL, ownerOf, type LowerEnv } from "./lower.js";
 
 export { CodegenError } from "./lower.js";
 
@@ -118,6 +118,9 @@ function link(b: Binaryen, m: binaryen.Module, policy: Policy, options: CodegenO
       return { id, import: imp };
     },
   };
+
+  m.addGlobal(SITE_GLOBAL, b.i32, true, m.i32.const(0));
+  m.addGlobalExport(SITE_GLOBAL, SITE_GLOBAL);
 
   const i32s = (n: number) => b.createType(Array(n).fill(b.i32));
   for (const f of policy.funcs.funcs) {

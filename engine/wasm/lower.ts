@@ -19,6 +19,12 @@ const T_ARRAY = 5;
 const T_OBJECT = 6;
 const T_SET = 7;
 
+/**
+ * Exported mutable global: the call site ("file:row:col" C string, or 0) of the host
+ * builtin being called, so the host can locate the errors it raises.
+ */
+export const SITE_GLOBAL = "portcullis_site";
+
 /** What lowering needs from the module being assembled. */
 export interface LowerEnv {
   b: Binaryen;
@@ -327,22 +333,29 @@ export class FunctionLowering {
     if (native && native.arity === args.length) {
       let e = this.tee(st.result, this.call(native.fn, args));
       if (native.fallback) {
-        e = m.if(m.i32.eqz(e), this.host(st.func, st.args, st.result), m.nop());
+        e = m.if(m.i32.eqz(e), this.host(st.func, st.args, st.result, st), m.nop());
         return m.block(null, [...checks, e, this.undefinedIf(m.i32.eqz(this.get(st.result)))]);
       }
       return m.block(null, [...checks, this.undefinedIf(m.i32.eqz(e))]);
     }
-    return m.block(null, [...checks, this.host(st.func, st.args, st.result), this.undefinedIf(m.i32.eqz(this.get(st.result)))]);
+    return m.block(null, [...checks, this.host(st.func, st.args, st.result, st), this.undefinedIf(m.i32.eqz(this.get(st.result)))]);
   }
 
   /** Calls a host builtin through opa_builtinN with values bridged exactly (see dump.ts). */
-  private host(name: string, ops: Operand[], result: number): Expr {
+  /** Address of "file:row:col" for a statement, 0 when it has no position. */
+  private site(loc: StmtLocation): number {
+    const file = this.env.policy.static.files[loc.file]?.value;
+    return file !== undefined && loc.row > 0 ? this.env.data.cstring(`${file}:${loc.row}:${loc.col || 1}`) : 0;
+  }
+
+  private host(name: string, ops: Operand[], result: number, loc: StmtLocation): Expr {
     const { m, b } = this;
     if (ops.length > MAX_HOST_ARITY) {
       throw new CodegenError(`builtin ${name} takes ${ops.length} arguments; host builtins take at most ${MAX_HOST_ARITY}`);
     }
     const h = this.env.hostBuiltin(name, ops.length);
     return m.block(null, [
+      m.global.set(SITE_GLOBAL, m.i32.const(this.site(loc))),
       this.call("rt_bridge", [m.i32.const(1)], false),
       this.set(result, m.call(h.import, [m.i32.const(h.id), m.i32.const(0), ...ops.map((o) => this.operand(o))], b.i32)),
       this.call("rt_bridge", [m.i32.const(0)], false),
