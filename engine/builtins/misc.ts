@@ -2,7 +2,7 @@
 
 import { randomUUID } from "node:crypto";
 import { RNumber, RObject, RSet, toRegoText, type Value } from "../values/index.js";
-import { def, str, typeError, type Builtin } from "./builtin.js";
+import { builtinError, def, str, typeError, type Builtin } from "./builtin.js";
 
 /** Every `[path, value]` pair under `v`, parents before children. */
 function walk(v: Value, path: Value[], out: Value[]): void {
@@ -55,5 +55,14 @@ export const miscBuiltins: Builtin[] = [
       uuids.set(k, u);
     }
     return u;
+  }),
+  // Declared so policies (and their tests) can mock them with `with http.send as …`,
+  // as OPA's own cases do; a gateway policy in the data path never makes network calls
+  // or verifies tokens against remote keys, so calling them for real is an error.
+  def("http.send", ["object"], "object", () => {
+    throw builtinError("http.send", "network calls from policies are disabled in Portcullis (mock it with `with http.send as …` in tests)");
+  }),
+  def("io.jwt.decode_verify", ["string", "object"], "array[any]", () => {
+    throw builtinError("io.jwt.decode_verify", "not available in Portcullis: the gateway verifies identity tokens before evaluation (use input.identity)");
   }),
 ];
