@@ -1,7 +1,7 @@
 /** `portcullis test`: run the `test_*` rules of Rego policies, optionally with coverage. */
 import { existsSync } from "node:fs";
 import { type Command, UsageError, parseOptions, EXIT_OK, EXIT_PROBLEM } from "../command.js";
-import { compileFilter, formatJSON, formatText, runTests, summarize } from "../../engine/testing/rego/index.js";
+import { BACKENDS, compileFilter, formatJSON, formatText, runTests, summarize } from "../../engine/testing/rego/index.js";
 
 const HELP = `Usage: portcullis test <path…> [options]
 
@@ -19,6 +19,8 @@ Options:
   --json               print a JSON report: {tests: [{package, name, location, status,
                        duration_ms, message}], summary, coverage?}
   --timeout <ms>       per-test evaluation budget (default: none)
+  --backend <name>     wasm (default: tests compiled into one Wasm module) or ir (the
+                       IR interpreter); --coverage and --timeout run on ir
 
 Output ends with "N passed, M failed" (plus ", K errors" when any).
 Exit codes: 0 all tests passed, 1 a test failed or errored, a file does not parse or
@@ -42,12 +44,19 @@ export const testCommand: Command = {
       threshold: { type: "string" },
       json: { type: "boolean", default: false },
       timeout: { type: "string" },
+      backend: { type: "string" },
     });
     if (positionals.length === 0) throw new UsageError("expected at least one file or directory");
     for (const p of positionals) if (!existsSync(p)) throw new UsageError(`no such file or directory: ${p}`);
     const threshold = number("--threshold", values.threshold, 0, 100);
     if (threshold !== undefined && !values.coverage) throw new UsageError("--threshold needs --coverage");
     const timeoutMs = number("--timeout", values.timeout, 1, 2 ** 31 - 1);
+    if (values.backend !== undefined && !(values.backend in BACKENDS)) {
+      throw new UsageError(`unknown --backend ${values.backend} (known: ${Object.keys(BACKENDS).join(", ")})`);
+    }
+    if (values.backend !== undefined && values.backend !== "ir" && (values.coverage || timeoutMs !== undefined)) {
+      throw new UsageError("--coverage and --timeout need --backend ir");
+    }
     const filter = compileFilter(values.run);
     if (typeof filter !== "function") throw new UsageError(filter.error);
 
@@ -56,6 +65,7 @@ export const testCommand: Command = {
       coverage: values.coverage,
       ...(values.run === undefined ? {} : { run: values.run }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      ...(values.backend === undefined ? {} : { backend: values.backend }),
     });
     process.stdout.write(values.json ? formatJSON(run) : formatText(run));
     if (run.errors.length > 0) return EXIT_PROBLEM;

@@ -1,13 +1,15 @@
 /**
- * The backends `portcullis test` can run on, by name. The Wasm backend (all test
- * entrypoints compiled into one module through `engine/policy/`) joins this table as
- * one new file when that package lands, and becomes the default.
+ * The backends `portcullis test` can run on, by name. Tests run compiled to Wasm by
+ * default (all test entrypoints in one module, as the gateway runs policies); the IR
+ * interpreter is the oracle, and the only backend that can measure coverage.
  */
 import type { BackendOptions, TestBackend } from "./backend.js";
 import { IRBackend } from "./ir-backend.js";
+import { WasmBackend } from "./wasm-backend.js";
 
 export const BACKENDS: Record<string, (options: BackendOptions) => TestBackend> = {
   ir: (options) => new IRBackend(options),
+  wasm: (options) => new WasmBackend(options),
 };
 
-export const DEFAULT_BACKEND = "ir";
+export const DEFAULT_BACKEND = "wasm";

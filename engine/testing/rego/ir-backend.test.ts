@@ -60,9 +60,10 @@ test_loop if {
 
 const dir = fixture({ "app.rego": APP, "app_test.rego": APP_TEST, "config/data.json": `{"limit": 3}` });
 
-describe("IR backend", () => {
-  it("runs tests and classifies them as OPA does", async () => {
-    const run = await runTests({ paths: [dir], cwd: dir, run: "test_(alice|bob|wrong|false|limit|conflict|div)" });
+describe("IR and Wasm backends", () => {
+  it.each(["ir", "wasm"])("runs tests and classifies them as OPA does (%s)", async (backend) => {
+    const run = await runTests({ paths: [dir], cwd: dir, backend, run: "test_(alice|bob|wrong|false|limit|conflict|div)" });
+    expect(run.backend).toBe(backend);
     expect(run.errors).toEqual([]);
     const status = Object.fromEntries(run.results.map((r) => [r.name, r.status]));
     expect(status).toEqual({
@@ -126,21 +127,25 @@ describe("portcullis test", () => {
     vi.restoreAllMocks();
   });
 
-  it("exits 0 when all selected tests pass, and ends with the summary line", async () => {
-    expect(await testCommand.run([".", "-r", "test_(alice|limit)"])).toBe(0);
+  it("exits 0 when all selected tests pass (on Wasm by default), and ends with the summary line", async () => {
+    expect(await testCommand.run([".", "-r", "test_(alice|limit)", "--json"])).toBe(0);
+    expect(JSON.parse(out).backend).toBe("wasm");
+    out = "";
+    expect(await testCommand.run([".", "-r", "test_(alice|limit)", "--backend", "ir"])).toBe(0);
     expect(out.trimEnd().split("\n").at(-1)).toBe("2 passed, 0 failed");
   });
 
   it("exits 1 on a failure or an error", async () => {
-    expect(await testCommand.run([".", "-r", "test_wrong"])).toBe(1);
+    expect(await testCommand.run([".", "-r", "test_wrong", "--backend", "ir"])).toBe(1);
     expect(out).toContain("app_test.rego:9: test_wrong is undefined");
     expect(await testCommand.run([".", "--run", "test_div"])).toBe(1);
     expect(out).toContain("0 passed, 0 failed, 1 errors");
   });
 
   it("prints JSON with --json", async () => {
-    expect(await testCommand.run([".", "-r", "test_alice", "--json"])).toBe(0);
+    expect(await testCommand.run([".", "-r", "test_alice", "--json", "--backend", "ir"])).toBe(0);
     const report = JSON.parse(out);
+    expect(report.backend).toBe("ir");
     expect(report.tests).toEqual([expect.objectContaining({ package: "data.app_test", name: "test_alice", status: "pass", message: null })]);
   });
 
@@ -157,12 +162,22 @@ describe("portcullis test", () => {
     await expect(testCommand.run([".", "--threshold", "50"])).rejects.toThrow(/needs --coverage/);
     await expect(testCommand.run([".", "--coverage", "--threshold", "abc"])).rejects.toThrow(UsageError);
     await expect(testCommand.run([".", "--bogus"])).rejects.toThrow(UsageError);
+    await expect(testCommand.run([".", "--backend", "jvm"])).rejects.toThrow(/unknown --backend/);
+    await expect(testCommand.run([".", "--backend", "wasm", "--coverage"])).rejects.toThrow(/need --backend ir/);
   });
 });
 
 describe("the default policy library", () => {
+  const root = new URL("../../../", import.meta.url).pathname;
+
+  it("passes all its tests compiled to Wasm", async () => {
+    const run = await runTests({ paths: [join(root, "policies")], cwd: root, backend: "wasm" });
+    expect(run.errors).toEqual([]);
+    expect(run.results.filter((r) => r.status !== "pass")).toEqual([]);
+    expect(run.results.length).toBeGreaterThan(50);
+  }, 60_000);
+
   it("passes all its tests with at least 90% coverage", async () => {
-    const root = new URL("../../../", import.meta.url).pathname;
     const run = await runTests({ paths: [join(root, "policies")], cwd: root, coverage: true });
     expect(run.errors).toEqual([]);
     expect(run.results.filter((r) => r.status !== "pass")).toEqual([]);

@@ -39,7 +39,7 @@ export interface RunTestsOptions {
   run?: string;
   timeoutMs?: number;
   coverage?: boolean;
-  /** A backend name from `BACKENDS`, or an instance (tests use fakes). */
+  /** A backend name from `BACKENDS` (default: wasm, or ir for coverage/timeout), or an instance. */
   backend?: string | TestBackend;
   cwd?: string;
 }
@@ -98,12 +98,17 @@ export async function runTests(options: RunTestsOptions): Promise<TestRun> {
   return run;
 }
 
+/**
+ * Coverage needs to observe evaluation and a timeout needs to interrupt it; only the IR
+ * interpreter can do either, so they choose it unless a backend is named.
+ */
 function makeBackend(options: RunTestsOptions): TestBackend | RegoError {
   if (typeof options.backend === "object") return options.backend;
-  // Coverage needs to observe evaluation, which only the IR backend can do.
-  const name = options.coverage ? "ir" : (options.backend ?? DEFAULT_BACKEND);
+  const needsIR = options.coverage || options.timeoutMs !== undefined;
+  const name = options.backend ?? (needsIR ? "ir" : DEFAULT_BACKEND);
   const make = BACKENDS[name];
   if (!make) return regoError("internal_error", `unknown test backend ${JSON.stringify(name)} (known: ${Object.keys(BACKENDS).join(", ")})`);
+  if (options.coverage && name !== "ir") return regoError("internal_error", `--coverage needs the ir backend, not ${name}`);
   const backendOptions = { coverage: options.coverage ?? false, ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) };
   return make(backendOptions);
 }
