@@ -2,8 +2,8 @@
  * Stage 2 of the conformance runner: run one case through an evaluation backend.
  *
  * - `ir`: parser → compiler → planner (`buildIR`) → IR interpreter.
- * - `wasm`: the same plan compiled to WebAssembly and run by `@open-policy-agent/opa-wasm`;
- *   until that backend exists every case fails with that reason (never skipped).
+ * - `wasm`: the same plan compiled to WebAssembly by our codegen, loaded and run by the
+ *   official SDK `@open-policy-agent/opa-wasm` (production's path).
  *
  * Modules are named `test-0.rego`, `test-1.rego`, … as in OPA's runner, so error texts
  * such as `test-0.rego:4: eval_type_error: …` match the expected ones.
@@ -12,8 +12,10 @@ import type { RegoError } from "../../errors.js";
 import { regoError } from "../../errors.js";
 import { buildIR } from "../../pipeline.js";
 import { evaluate } from "../../ir/interpreter.js";
+import { evaluateWasm } from "../../policy/index.js";
 import { parseTerm } from "../../rego/index.js";
 import type { Term } from "../../rego/ast.js";
+import type { Policy } from "../../ir/types.js";
 import { fromJSON, RNumber, RObject, RSet, type Value } from "../../values/index.js";
 import type { ConformanceCase } from "./cases.js";
 import type { Outcome } from "./compare.js";
@@ -34,7 +36,7 @@ export async function runCase(c: ConformanceCase, backend: BackendName, options:
     case "ir":
       return runOnIR(c, inputs, options);
     case "wasm":
-      return { kind: "error", error: regoError("internal_error", "stage not built yet: the WebAssembly backend (issue 4)") };
+      return runOnWasm(c, inputs);
   }
 }
 
@@ -57,19 +59,41 @@ function caseInputs(c: ConformanceCase): CaseInputs | { error: RegoError } {
   return { input, data: fromJSON(c.data ?? {}) };
 }
 
-function runOnIR(c: ConformanceCase, inputs: CaseInputs, options: RunOptions): Outcome {
+/** Parse, compile and plan the case's modules with its query as the plan `q`. */
+function planCase(c: ConformanceCase): { policy: Policy } | { error: RegoError } {
   const built = buildIR({
     modules: c.modules.map((source, i) => ({ file: `test-${i}.rego`, source })),
     queries: [{ name: QUERY_PLAN, query: c.query }],
   });
   if (!built.policy || built.errors.length > 0) {
-    return { kind: "error", error: built.errors[0] ?? regoError("internal_error", "planner returned no policy") };
+    return { error: built.errors[0] ?? regoError("internal_error", "planner returned no policy") };
   }
-  const result = evaluate(built.policy, QUERY_PLAN, {
+  return { policy: built.policy };
+}
+
+function runOnIR(c: ConformanceCase, inputs: CaseInputs, options: RunOptions): Outcome {
+  const planned = planCase(c);
+  if ("error" in planned) return { kind: "error", error: planned.error };
+  const result = evaluate(planned.policy, QUERY_PLAN, {
     input: inputs.input,
     data: inputs.data,
     strictBuiltinErrors: c.strictError,
     timeoutMs: options.timeoutMs,
+  });
+  return "error" in result ? { kind: "error", error: result.error } : { kind: "results", results: result.results };
+}
+
+/**
+ * The Wasm module has no deadline of its own (the SDK runs it to completion); the
+ * runner's hard per-case limit, which terminates the worker, bounds it instead.
+ */
+async function runOnWasm(c: ConformanceCase, inputs: CaseInputs): Promise<Outcome> {
+  const planned = planCase(c);
+  if ("error" in planned) return { kind: "error", error: planned.error };
+  const result = await evaluateWasm(planned.policy, QUERY_PLAN, {
+    ...(inputs.input !== undefined ? { input: inputs.input } : {}),
+    data: inputs.data,
+    strictBuiltinErrors: c.strictError,
   });
   return "error" in result ? { kind: "error", error: result.error } : { kind: "results", results: result.results };
 }
