@@ -4,5 +4,6 @@ import { checkCommand } from "./check.js";
 import { conformanceCommand } from "./conformance.js";
 import { startCommand } from "./start.js";
 import { fmtCommand } from "./fmt.js";
+import { testCommand } from "./test.js";
 
-export const COMMANDS: Command[] = [startCommand, checkCommand, fmtCommand, conformanceCommand];
+export const COMMANDS: Command[] = [startCommand, checkCommand, fmtCommand, testCommand, conformanceCommand];
