@@ -113,12 +113,18 @@ function visit(n: unknown, ctx: Ctx): void {
     case "FuncCall":
       ctx.facts.functions.add(nameParts(f.funcname).join("."));
       return visitFields(f, ctx, ["funcname"]);
+    case "CallStmt": {
+      // The procedure call is an unwrapped FuncCall.
+      const call = f.funccall as Node | undefined;
+      if (call && typeof call === "object") ctx.facts.functions.add(nameParts(call.funcname).join("."));
+      return visit(call?.args, ctx);
+    }
     case "CreateTableAsStmt":
       writeInto(f.into, ctx);
       return visitFields(f, ctx, ["into"]);
     case "CopyStmt": {
-      const rel = fieldsOf(f.relation, "RangeVar");
-      if (rel) {
+      const rel = f.relation as Node | undefined;
+      if (rel && typeof rel === "object") {
         const table = relationName(rel);
         (f.is_from === true ? ctx.facts.writes : ctx.facts.reads).add(table);
         const cols = nameParts(f.attlist);

@@ -63,7 +63,8 @@ function errorOf(e: unknown, sql: string): ParseError {
   const details = (e as { sqlDetails?: { message?: string; cursorPosition?: number } }).sqlDetails;
   const message = details?.message ?? (e instanceof Error ? e.message : String(e));
   const cursor = details?.cursorPosition;
-  return { message, position: typeof cursor === "number" && cursor >= 0 ? position(sql, byteToIndex(sql)(cursor)) : 0 };
+  // PostgreSQL counts the cursor in characters (not bytes); libpg-query makes it 0-based.
+  return { message, position: typeof cursor === "number" && cursor >= 0 ? Math.min(cursor + 1, [...sql].length + 1) : 0 };
 }
 
 export type ParseResult = { ok: true; statements: RawStatement[] } | { ok: false; error: ParseError };
