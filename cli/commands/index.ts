@@ -5,5 +5,7 @@ import { conformanceCommand } from "./conformance.js";
 import { startCommand } from "./start.js";
 import { fmtCommand } from "./fmt.js";
 import { testCommand } from "./test.js";
+import { buildCommand } from "./build.js";
+import { evalCommand } from "./eval.js";
 
-export const COMMANDS: Command[] = [startCommand, checkCommand, fmtCommand, testCommand, conformanceCommand];
+export const COMMANDS: Command[] = [startCommand, checkCommand, fmtCommand, testCommand, buildCommand, evalCommand, conformanceCommand];
