@@ -1,6 +1,7 @@
 /**
  * The shape every CLI subcommand has, and the small option parser they share.
  */
+import { existsSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 export const EXIT_OK = 0;
@@ -31,4 +32,11 @@ export function parseOptions<T extends NonNullable<ParseArgsConfig["options"]>>(
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
+}
+
+/** Every path must exist; at least one is required. Bad usage (exit 2) otherwise. */
+export function requireExistingPaths(paths: readonly (string | undefined)[], atLeastOne = true): void {
+  const given = paths.filter((p): p is string => p !== undefined);
+  if (atLeastOne && given.length === 0) throw new UsageError("expected at least one file or directory");
+  for (const p of given) if (!existsSync(p)) throw new UsageError(`no such file or directory: ${p}`);
 }

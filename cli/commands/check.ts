@@ -1,7 +1,7 @@
 /** `portcullis check`: parse every `.rego` file under the given paths and report errors. */
-import { readFileSync, readdirSync, statSync, existsSync } from "node:fs";
+import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { type Command, UsageError, parseOptions, EXIT_OK, EXIT_PROBLEM } from "../command.js";
+import { type Command, UsageError, parseOptions, EXIT_OK, EXIT_PROBLEM, requireExistingPaths } from "../command.js";
 import { parseModule } from "../../engine/rego/index.js";
 import { formatError, type RegoError } from "../../engine/errors.js";
 
@@ -34,8 +34,7 @@ export const checkCommand: Command = {
   help: HELP,
   async run(args) {
     const { values, positionals } = parseOptions(args, { json: { type: "boolean", default: false } });
-    if (positionals.length === 0) throw new UsageError("expected at least one file or directory");
-    for (const p of positionals) if (!existsSync(p)) throw new UsageError(`no such file or directory: ${p}`);
+    requireExistingPaths(positionals);
     const files = positionals.flatMap(regoFiles);
     const errors: RegoError[] = [];
     for (const file of files) {

@@ -2,8 +2,8 @@
  * `portcullis eval`: evaluate a query against a policy directory or a bundle and print
  * the result set as JSON, in the shape `opa eval` prints it.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { type Command, UsageError, parseOptions, EXIT_OK, EXIT_PROBLEM } from "../command.js";
+import { readFileSync, statSync } from "node:fs";
+import { type Command, UsageError, parseOptions, requireExistingPaths, EXIT_OK, EXIT_PROBLEM } from "../command.js";
 import { collectPolicyDir, readBundle, mergeData, isBundleError, type ModuleFile, type DataSource } from "../../engine/bundle/index.js";
 import { buildIR } from "../../engine/pipeline.js";
 import { evaluate } from "../../engine/ir/interpreter.js";
@@ -68,9 +68,7 @@ export const evalCommand: Command = {
     if (positionals.length !== 1) throw new UsageError("expected exactly one query");
     const paths = values["data-source"] ?? [];
     if (paths.length === 0) throw new UsageError("expected -d <dir|bundle.tar.gz>");
-    for (const p of [...paths, values.input === "-" ? undefined : values.input, values.data, values["verification-key"]]) {
-      if (p !== undefined && !existsSync(p)) throw new UsageError(`no such file or directory: ${p}`);
-    }
+    requireExistingPaths([...paths, values.input === "-" ? undefined : values.input, values.data, values["verification-key"]]);
     if (values.backend !== "wasm" && values.backend !== "ir") throw new UsageError(`unknown backend '${values.backend}' (wasm or ir)`);
 
     try {

@@ -1,7 +1,7 @@
 /** `portcullis fmt`: print Rego files in canonical form (the AST printer's output). */
-import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { relative } from "node:path";
-import { type Command, UsageError, parseOptions, EXIT_OK, EXIT_PROBLEM } from "../command.js";
+import { type Command, UsageError, parseOptions, EXIT_OK, EXIT_PROBLEM, requireExistingPaths } from "../command.js";
 import { parseModule, printModule } from "../../engine/rego/index.js";
 import { formatError } from "../../engine/errors.js";
 import { regoFiles } from "./check.js";
@@ -31,8 +31,7 @@ export const fmtCommand: Command = {
       list: { type: "boolean", short: "l", default: false },
       check: { type: "boolean", default: false },
     });
-    if (positionals.length === 0) throw new UsageError("expected at least one file or directory");
-    for (const p of positionals) if (!existsSync(p)) throw new UsageError(`no such file or directory: ${p}`);
+    requireExistingPaths(positionals);
     const files = positionals.flatMap(regoFiles);
     const printToStdout = !values.write && !values.list && !values.check;
     if (printToStdout && files.length !== 1) throw new UsageError("printing to stdout takes exactly one file; use --write, --list or --check for several");

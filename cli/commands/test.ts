@@ -1,6 +1,5 @@
 /** `portcullis test`: run the `test_*` rules of Rego policies, optionally with coverage. */
-import { existsSync } from "node:fs";
-import { type Command, UsageError, parseOptions, EXIT_OK, EXIT_PROBLEM } from "../command.js";
+import { type Command, UsageError, parseOptions, EXIT_OK, EXIT_PROBLEM, requireExistingPaths } from "../command.js";
 import { BACKENDS, compileFilter, formatJSON, formatText, runTests, summarize } from "../../engine/testing/rego/index.js";
 
 const HELP = `Usage: portcullis test <path…> [options]
@@ -46,8 +45,7 @@ export const testCommand: Command = {
       timeout: { type: "string" },
       backend: { type: "string" },
     });
-    if (positionals.length === 0) throw new UsageError("expected at least one file or directory");
-    for (const p of positionals) if (!existsSync(p)) throw new UsageError(`no such file or directory: ${p}`);
+    requireExistingPaths(positionals);
     const threshold = number("--threshold", values.threshold, 0, 100);
     if (threshold !== undefined && !values.coverage) throw new UsageError("--threshold needs --coverage");
     const timeoutMs = number("--timeout", values.timeout, 1, 2 ** 31 - 1);
