@@ -208,33 +208,17 @@ export class Safety {
   /** Head terms (rule value/key, comprehension terms) may only use bound vars; their closures are reordered. */
   headSafe(terms: Term[], bound: ReadonlySet<string>): void {
     const reported = new Set<string>();
-    const visit = (x: Term): void => {
-      switch (x.type) {
-        case "var":
-          if (!bound.has(x.name) && !ROOTS.includes(x.name) && !reported.has(x.name)) {
-            reported.add(x.name);
-            this.ctx.errors.push(regoError("rego_unsafe_var_error", `var ${displayName(x.name)} is unsafe`, x.location));
-          }
-          break;
-        case "ref":
-          x.terms.forEach(visit);
-          break;
-        case "call":
-          x.args.forEach(visit);
-          break;
-        case "array":
-        case "set":
-          x.items.forEach(visit);
-          break;
-        case "object":
-          x.entries.forEach(([k, v]) => {
-            visit(k);
-            visit(v);
-          });
-          break;
-      }
-    };
-    terms.forEach(visit);
+    // Vars in ref index positions (`q := xs[_]`) are bound by iterating, as in a body.
+    const env: VarEnv = { bound: new Set([...bound, ...ROOTS]), outer: new Set() };
+    for (const t of terms) {
+      const unsafe = needs(t, env);
+      walkTerm(t, (x) => {
+        if (x.type === "var" && unsafe.has(x.name) && !reported.has(x.name)) {
+          reported.add(x.name);
+          this.ctx.errors.push(regoError("rego_unsafe_var_error", `var ${displayName(x.name)} is unsafe`, x.location));
+        }
+      });
+    }
   }
 }
 

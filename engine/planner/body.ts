@@ -13,7 +13,7 @@ import type { Local, Operand } from "../ir/types.js";
 import { DATA_LOCAL, INPUT_LOCAL } from "../ir/types.js";
 import { nodeAt } from "../compiler/ruletree.js";
 import { rulesReached } from "../compiler/recursion.js";
-import { callName, staticPrefix } from "../compiler/terms.js";
+import { callName, staticPrefix, walkTerm } from "../compiler/terms.js";
 import { destructureBinds, evaluable, isPattern, objectPairs, unifyBinds, type VarEnv } from "../compiler/unify.js";
 import type { BuiltinLookup, RuleNode } from "../compiler/types.js";
 import { Emitter, local } from "./emitter.js";
@@ -40,6 +40,8 @@ export class BodyPlanner {
     readonly rules: RuleFunctions,
     public env: MockEnv,
     readonly usedBuiltins: Map<string, number>,
+    /** Counter for hidden `data` keys carrying `with` replacements; shared per policy. */
+    readonly hidden: { n: number } = { n: 0 },
   ) {}
 
   fail(message: string, at?: { location: Literal["location"] }): never {
@@ -147,6 +149,29 @@ export class BodyPlanner {
     }
     const w = l.with[i]!;
     const target = this.withTarget(w);
+    if (target.kind === "func" && !this.closed(w.value)) {
+      // A replacement that reads local vars cannot be planned inside other functions:
+      // pass its value to them under a hidden key of `data` and replace with that ref.
+      const key = `\u0000with${++this.hidden.n}`;
+      const ref: Term = { type: "ref", terms: [{ type: "var", name: "data", location: w.location }, { type: "string", value: key, location: w.location }], location: w.location };
+      return this.term(w.value, (value) => {
+        const saved = this.env;
+        const block = this.e.block(() => {
+          this.env = withFunc(this.env, target.name, ref);
+          try {
+            this.withs(l, i + 1, () => {
+              const inner = this.env;
+              this.env = saved;
+              cont();
+              this.env = inner;
+            });
+          } finally {
+            this.env = saved;
+          }
+        });
+        this.e.emit("WithStmt", { local: DATA_LOCAL, path: [this.e.policy.index(key)], value, block });
+      });
+    }
     if (target.kind === "func") {
       const saved = this.env;
       this.env = withFunc(this.env, target.name, w.value);
@@ -186,6 +211,16 @@ export class BodyPlanner {
       });
       this.e.emit("WithStmt", { local: loc, path: target.path.map((s) => this.e.policy.index(s)), value, block });
     });
+  }
+
+  /** A term that means the same in every function: no local vars. */
+  private closed(t: Term): boolean {
+    if (t.type === "var") return this.isFunction(t.name) || t.name === "input" || t.name === "data" || !this.vars.has(t.name);
+    let ok = true;
+    walkTerm(t, (x) => {
+      if (x.type === "var" && this.vars.has(x.name)) ok = false;
+    });
+    return ok;
   }
 
   private withTarget(w: With): { kind: "input" | "data"; path: string[] } | { kind: "func"; name: string } {
@@ -395,7 +430,8 @@ export class BodyPlanner {
       const b = this.e.newLocal();
       this.e.emit("AssignVarStmt", { source: local(DATA_LOCAL), target: b });
       for (const seg of path) this.e.emit("DotStmt", { source: local(b), key: this.e.str(seg), target: b });
-      this.e.emit("ObjectMergeStmt", { a: out, b, target: out });
+      // Where base and virtual documents disagree, OPA's merge keeps the base value.
+      this.e.emit("ObjectMergeStmt", { a: b, b: out, target: out });
     });
     this.e.emit("BlockStmt", { blocks: [base] });
     return out;
@@ -409,10 +445,11 @@ export class BodyPlanner {
   private callee(name: string, env: MockEnv): { kind: "rule"; node: RuleNode; env: MockEnv } | { kind: "builtin"; name: string; arity: number; relation: boolean } | { kind: "value"; term: Term } {
     const mock = env.funcs.get(name);
     if (mock) {
-      const rest = withoutFunc(env, name);
+      // A replacement runs unmocked: mocks never call other mocks.
+      const plain: MockEnv = { data: env.data, funcs: new Map() };
       if (mock.type === "var" || mock.type === "ref") {
         const n = mock.type === "var" ? mock.name : refName(mock);
-        if (n.startsWith("data.") || this.builtins(n)) return this.callee(n, rest);
+        if (this.isFunction(n)) return this.callee(n, plain);
       }
       return { kind: "value", term: mock };
     }
@@ -425,6 +462,14 @@ export class BodyPlanner {
     return this.fail(`undefined function ${name}`);
   }
 
+  private isFunction(name: string): boolean {
+    if (name.startsWith("data.")) {
+      const node = nodeAt(this.root, name.split(".").slice(1));
+      return !!node?.rules.some((r) => r.kind === "function");
+    }
+    return this.builtins(name) !== undefined;
+  }
+
   private arity(c: ReturnType<BodyPlanner["callee"]>): number | undefined {
     if (c.kind === "builtin") return c.arity;
     if (c.kind === "rule") return c.node.rules[0]?.args?.length ?? 0;
@@ -435,6 +480,8 @@ export class BodyPlanner {
   private emitCall(c: ReturnType<BodyPlanner["callee"]>, args: Operand[], cont: (result: Local) => void): void {
     const result = this.e.newLocal();
     if (c.kind === "value") {
+      // The replaced function is not called, but its arguments must still be defined.
+      for (const a of args) if (a.type === "local") this.e.emit("IsDefinedStmt", { source: a.value });
       return this.term(c.term, (op) => {
         this.e.emit("AssignVarStmt", { source: op, target: result });
         cont(result);

@@ -26,6 +26,7 @@ export class RulePlanner implements RuleFunctions {
   private readonly names = new Map<string, string>();
   private readonly queue: Pending[] = [];
   private specialised = 0;
+  private readonly hidden = { n: 0 };
 
   constructor(
     private readonly e: Emitter,
@@ -52,7 +53,7 @@ export class RulePlanner implements RuleFunctions {
   }
 
   body(env: MockEnv): BodyPlanner {
-    return new BodyPlanner(this.e, this.root, this.builtins, this, env, this.usedBuiltins);
+    return new BodyPlanner(this.e, this.root, this.builtins, this, env, this.usedBuiltins, this.hidden);
   }
 
   private plan({ node, env, name }: Pending): void {
