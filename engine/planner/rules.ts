@@ -113,6 +113,7 @@ export class RulePlanner implements RuleFunctions {
           }),
         );
       }
+      if (kind === "object") for (const child of node.children.values()) blocks.push(this.mergeChild(bp, child, ret));
       blocks.push(this.e.block(() => this.e.emit("ReturnLocalStmt", { source: ret })));
       const base = envKey(env) === "";
       this.e.policy.func(name, params, ret, blocks, base ? ["g0", ...node.path] : undefined);
@@ -120,6 +121,31 @@ export class RulePlanner implements RuleFunctions {
       this.e.fn = savedFn;
       this.e.current = savedCur;
     }
+  }
+
+  /** Rules below an object rule's path (`p[k] := 1` with `p.q.r := 2`) add to its object. */
+  private mergeChild(bp: BodyPlanner, child: RuleNode, ret: Local): Block {
+    return this.e.block(() => {
+      const key = this.e.str(child.path[child.path.length - 1]!);
+      const v = bp.dataExtent(child.path);
+      const existing = this.e.newLocal();
+      this.e.emit("ResetLocalStmt", { target: existing });
+      this.e.emit("BlockStmt", { blocks: [this.e.block(() => this.e.emit("DotStmt", { source: local(ret), key, target: existing }))] });
+      const merged = this.e.newLocal();
+      this.e.emit("BlockStmt", {
+        blocks: [
+          this.e.block(() => {
+            this.e.emit("IsUndefinedStmt", { source: existing });
+            this.e.emit("ObjectInsertStmt", { key, value: local(v), object: ret });
+          }),
+          this.e.block(() => {
+            this.e.emit("IsDefinedStmt", { source: existing });
+            this.e.emit("ObjectMergeStmt", { a: existing, b: v, target: merged });
+            this.e.emit("ObjectInsertStmt", { key, value: local(merged), object: ret });
+          }),
+        ],
+      });
+    });
   }
 
   /** One definition: bind arguments, run the body, then `head` for each solution. */
