@@ -7,17 +7,18 @@
  * Variables live in `vars` (name → local). The compiler has already renamed shadowed
  * variables and reordered bodies, so a var is bound exactly when it is in `vars`.
  */
-import type { Body, Every, Expr, Literal, RefTerm, Term, VarTerm, With } from "../rego/ast.js";
+import type { Body, Every, Expr, Literal, RefTerm, Term, VarTerm } from "../rego/ast.js";
 import { regoError, RegoFailure, type RegoError } from "../errors.js";
 import type { Local, Operand } from "../ir/types.js";
 import { DATA_LOCAL, INPUT_LOCAL } from "../ir/types.js";
 import { nodeAt } from "../compiler/ruletree.js";
-import { rulesReached } from "../compiler/recursion.js";
-import { callName, staticPrefix, walkTerm } from "../compiler/terms.js";
+import { callName } from "../compiler/terms.js";
 import { destructureBinds, evaluable, isPattern, objectPairs, unifyBinds, type VarEnv } from "../compiler/unify.js";
 import type { BuiltinLookup, RuleNode } from "../compiler/types.js";
 import { Emitter, local } from "./emitter.js";
-import { mockedData, withData, withFunc, withoutFunc, type MockEnv } from "./mocks.js";
+import type { MockEnv } from "./mocks.js";
+import { planDataExtent, planDataRef } from "./data.js";
+import { planWith } from "./with.js";
 
 type Cont = () => void;
 type OpCont = (op: Operand) => void;
@@ -86,7 +87,7 @@ export class BodyPlanner {
     this.literalNoWith(l, cont);
   }
 
-  private literalNoWith(l: Literal, cont: Cont): void {
+  literalNoWith(l: Literal, cont: Cont): void {
     if (l.negated) {
       const block = this.e.block(() => this.scoped(() => this.expr(l.expr, () => {})));
       this.e.emit("NotStmt", { block });
@@ -143,103 +144,8 @@ export class BodyPlanner {
   // with
   // ---------------------------------------------------------------------------
 
-  private withs(l: Literal, i: number, cont: Cont): void {
-    if (i >= l.with.length) {
-      return this.literalNoWith(l, cont);
-    }
-    const w = l.with[i]!;
-    const target = this.withTarget(w);
-    if (target.kind === "func" && !this.closed(w.value)) {
-      // A replacement that reads local vars cannot be planned inside other functions:
-      // pass its value to them under a hidden key of `data` and replace with that ref.
-      const key = `\u0000with${++this.hidden.n}`;
-      const ref: Term = { type: "ref", terms: [{ type: "var", name: "data", location: w.location }, { type: "string", value: key, location: w.location }], location: w.location };
-      return this.term(w.value, (value) => {
-        const saved = this.env;
-        const block = this.e.block(() => {
-          this.env = withFunc(this.env, target.name, ref);
-          try {
-            this.withs(l, i + 1, () => {
-              const inner = this.env;
-              this.env = saved;
-              cont();
-              this.env = inner;
-            });
-          } finally {
-            this.env = saved;
-          }
-        });
-        this.e.emit("WithStmt", { local: DATA_LOCAL, path: [this.e.policy.index(key)], value, block });
-      });
-    }
-    if (target.kind === "func") {
-      const saved = this.env;
-      this.env = withFunc(this.env, target.name, w.value);
-      try {
-        return this.withs(l, i + 1, () => {
-          const inner = this.env;
-          this.env = saved;
-          cont();
-          this.env = inner;
-        });
-      } finally {
-        this.env = saved;
-      }
-    }
-    this.term(w.value, (value) => {
-      const loc = target.kind === "input" ? INPUT_LOCAL : DATA_LOCAL;
-      // Save the local so the rest of the query runs with the original document.
-      const save = this.e.newLocal();
-      this.e.emit("ResetLocalStmt", { target: save });
-      this.e.emit("BlockStmt", { blocks: [this.e.block(() => this.e.emit("AssignVarStmt", { source: local(loc), target: save }))] });
-      const saved = this.env;
-      const virtual = target.kind === "data" && rulesReachedOrUnder(this.root, target.path);
-      const block = this.e.block(() => {
-        if (virtual) this.env = withData(this.env, target.path);
-        try {
-          this.withs(l, i + 1, () => {
-            const inner = this.env;
-            this.env = saved;
-            this.e.emit("ResetLocalStmt", { target: loc });
-            this.e.emit("BlockStmt", { blocks: [this.e.block(() => this.e.emit("AssignVarStmt", { source: local(save), target: loc }))] });
-            cont();
-            this.env = inner;
-          });
-        } finally {
-          this.env = saved;
-        }
-      });
-      this.e.emit("WithStmt", { local: loc, path: target.path.map((s) => this.e.policy.index(s)), value, block });
-    });
-  }
-
-  /** A term that means the same in every function: no local vars. */
-  private closed(t: Term): boolean {
-    if (t.type === "var") return this.isFunction(t.name) || t.name === "input" || t.name === "data" || !this.vars.has(t.name);
-    let ok = true;
-    walkTerm(t, (x) => {
-      if (x.type === "var" && this.vars.has(x.name)) ok = false;
-    });
-    return ok;
-  }
-
-  private withTarget(w: With): { kind: "input" | "data"; path: string[] } | { kind: "func"; name: string } {
-    const t = w.target;
-    if (t.type === "var") {
-      if (t.name === "input" || t.name === "data") return { kind: t.name, path: [] };
-      return { kind: "func", name: t.name };
-    }
-    const head = t.terms[0];
-    if (head?.type === "var" && (head.name === "input" || head.name === "data")) {
-      const path = staticPrefix(t, head.name)!;
-      if (path.length !== t.terms.length - 1) this.fail("with target must be a static ref", w);
-      if (head.name === "data") {
-        const node = nodeAt(this.root, path);
-        if (node?.rules.some((r) => r.kind === "function")) return { kind: "func", name: ["data", ...path].join(".") };
-      }
-      return { kind: head.name, path };
-    }
-    return { kind: "func", name: refName(t) };
+  withs(l: Literal, i: number, cont: Cont): void {
+    planWith(this, l, i, cont);
   }
 
   // ---------------------------------------------------------------------------
@@ -378,63 +284,12 @@ export class BodyPlanner {
 
   /** A ref under `data`: rule functions where the rule tree has them, base data elsewhere. */
   dataRef(terms: Term[], cont: OpCont): void {
-    let node = this.root;
-    let i = 0;
-    for (;;) {
-      if (mockedData(this.env, node.path)) return this.refOn(DATA_LOCAL, terms, cont);
-      if (node.rules.length > 0) {
-        if (node.rules.some((r) => r.kind === "function")) {
-          this.e.fail();
-          return;
-        }
-        const result = this.e.newLocal();
-        this.e.emit("CallStmt", { func: this.rules.funcFor(node, this.env), args: [local(INPUT_LOCAL), local(DATA_LOCAL)], result });
-        return this.refOn(result, terms.slice(i), cont);
-      }
-      if (i >= terms.length) return cont(local(this.dataExtent(node.path)));
-      const t = terms[i]!;
-      if (t.type === "string") {
-        const child = node.children.get(t.value);
-        if (!child) return this.refOn(DATA_LOCAL, terms, cont);
-        node = child;
-        i++;
-        continue;
-      }
-      return this.refOn(this.dataExtent(node.path), terms.slice(i), cont);
-    }
+    planDataRef(this, terms, cont);
   }
 
   /** The whole document at a path: rules evaluated into an object, merged with base data. */
   dataExtent(path: string[]): Local {
-    const node = nodeAt(this.root, path);
-    const out = this.e.newLocal();
-    if (!node || mockedData(this.env, path)) {
-      this.e.emit("AssignVarStmt", { source: local(DATA_LOCAL), target: out });
-      for (const seg of path) this.e.emit("DotStmt", { source: local(out), key: this.e.str(seg), target: out });
-      return out;
-    }
-    if (node.rules.length > 0) {
-      this.e.emit("CallStmt", { func: this.rules.funcFor(node, this.env), args: [local(INPUT_LOCAL), local(DATA_LOCAL)], result: out });
-      return out;
-    }
-    this.e.emit("MakeObjectStmt", { target: out });
-    for (const [name, child] of node.children) {
-      if (child.rules.some((r) => r.kind === "function")) continue;
-      const blk = this.e.block(() => {
-        const v = this.dataExtent(child.path);
-        this.e.emit("ObjectInsertStmt", { key: this.e.str(name), value: local(v), object: out });
-      });
-      this.e.emit("BlockStmt", { blocks: [blk] });
-    }
-    const base = this.e.block(() => {
-      const b = this.e.newLocal();
-      this.e.emit("AssignVarStmt", { source: local(DATA_LOCAL), target: b });
-      for (const seg of path) this.e.emit("DotStmt", { source: local(b), key: this.e.str(seg), target: b });
-      // Where base and virtual documents disagree, OPA's merge keeps the base value.
-      this.e.emit("ObjectMergeStmt", { a: b, b: out, target: out });
-    });
-    this.e.emit("BlockStmt", { blocks: [base] });
-    return out;
+    return planDataExtent(this, path);
   }
 
   // ---------------------------------------------------------------------------
@@ -462,7 +317,7 @@ export class BodyPlanner {
     return this.fail(`undefined function ${name}`);
   }
 
-  private isFunction(name: string): boolean {
+  isFunction(name: string): boolean {
     if (name.startsWith("data.")) {
       const node = nodeAt(this.root, name.split(".").slice(1));
       return !!node?.rules.some((r) => r.kind === "function");
@@ -654,8 +509,5 @@ export function refName(t: RefTerm): string {
   return t.terms.map((x, i) => (i === 0 && x.type === "var" ? x.name : x.type === "string" ? x.value : "?")).join(".");
 }
 
-function rulesReachedOrUnder(root: RuleNode, path: string[]): boolean {
-  return rulesReached(root, path).length > 0;
-}
 
 export type { RegoError };
