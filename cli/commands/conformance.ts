@@ -13,7 +13,8 @@ Runs OPA-style YAML conformance cases (e.g. ../shared/opa-conformance) through
 parser → compiler → planner → evaluator, and compares results exactly.
 
 Options:
-  --backend <ir|wasm>        evaluation backend (default: ir until the Wasm backend lands)
+  --backend <wasm|ir>        wasm (default): each case compiled to WebAssembly and run by
+                             @open-policy-agent/opa-wasm; ir: the IR interpreter
   --filter <substring>       only cases whose file path or note contains it
   --json                     one JSON object per case on stdout (file, note, status,
                              reason); the summary line goes to stderr
@@ -34,7 +35,7 @@ export const conformanceCommand: Command = {
   help: HELP,
   async run(args) {
     const { values, positionals } = parseOptions(args, {
-      backend: { type: "string", default: "ir" },
+      backend: { type: "string", default: "wasm" },
       filter: { type: "string" },
       json: { type: "boolean", default: false },
       verbose: { type: "boolean", default: false },

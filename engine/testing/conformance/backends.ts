@@ -40,6 +40,15 @@ export async function runCase(c: ConformanceCase, backend: BackendName, options:
   }
 }
 
+/**
+ * Loads what a backend needs before the first case (for Wasm: binaryen and the runtime
+ * library, a couple of seconds cold), so that cold start is not charged to a case.
+ */
+export async function warmUp(backend: BackendName): Promise<void> {
+  const c: ConformanceCase = { file: "warm-up", topic: "", note: "warm-up", query: "x = 1", modules: [], strictError: false, sortBindings: false };
+  await runCase(c, backend, { timeoutMs: 60_000 });
+}
+
 interface CaseInputs {
   input: Value | undefined;
   data: Value;

@@ -97,20 +97,40 @@ function workerFile(): string | undefined {
   return existsSync(path) ? path : undefined;
 }
 
+/** How long a fresh worker may take to load its backend before the run gives up. */
+const WARM_UP_LIMIT_MS = 120_000;
+
 class WorkerExecutor implements Executor {
-  private worker: Worker | undefined;
+  private worker: Promise<Worker> | undefined;
   constructor(private readonly file: string) {}
 
-  private current(): Worker {
-    if (!this.worker) {
-      this.worker = new Worker(this.file);
-      this.worker.unref();
-    }
+  /** A worker whose backend is loaded: started and warmed up on first use and after a kill. */
+  private ready(backend: BackendName): Promise<Worker> {
+    this.worker ??= new Promise<Worker>((resolve, reject) => {
+      const worker = new Worker(this.file);
+      worker.unref();
+      const timer = setTimeout(() => reject(new Error(`the worker did not load the ${backend} backend within ${WARM_UP_LIMIT_MS} ms`)), WARM_UP_LIMIT_MS);
+      worker.once("message", () => {
+        clearTimeout(timer);
+        resolve(worker);
+      });
+      worker.once("error", (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      worker.postMessage({ warmUp: backend });
+    });
     return this.worker;
   }
 
-  run(c: ConformanceCase, backend: BackendName, timeoutMs: number): Promise<Verdict> {
-    const worker = this.current();
+  async run(c: ConformanceCase, backend: BackendName, timeoutMs: number): Promise<Verdict> {
+    let worker: Worker;
+    try {
+      worker = await this.ready(backend);
+    } catch (error) {
+      this.worker = undefined;
+      return { pass: false, reason: `crashed: ${error instanceof Error ? error.message : String(error)}` };
+    }
     return new Promise<Verdict>((resolve) => {
       const cleanup = () => {
         clearTimeout(timer);
@@ -142,7 +162,8 @@ class WorkerExecutor implements Executor {
   }
 
   async close(): Promise<void> {
-    await this.worker?.terminate();
+    const worker = this.worker;
     this.worker = undefined;
+    if (worker) await (await worker.catch(() => undefined))?.terminate();
   }
 }
