@@ -72,10 +72,8 @@ export function classify(rule: Rule, pkg: string[], file: string, errors: RegoEr
     return { ...base, kind: "function", path, args: rule.head.args, value: rule.head.value ?? trueTerm, else: elseChain(rule, pkg, file, errors) };
   }
   if (rule.head.key) {
-    if (dynamic.length > 0) {
-      errors.push(regoError("rego_parse_error", "set rule head must be a static ref", rule.location));
-      return null;
-    }
+    // `a[x].b contains y`: an object rule whose leaves are sets.
+    if (dynamic.length > 0) return { ...base, kind: "object", path, keys: dynamic, key: rule.head.key, value: null };
     return { ...base, kind: "set", path, key: rule.head.key, value: null };
   }
   if (dynamic.length > 0) {

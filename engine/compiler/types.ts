@@ -28,7 +28,7 @@ export interface CompiledRule {
   path: string[];
   /** For `object` rules: the dynamic remainder of the head ref (`[k]`, `[c, "d"]`). */
   keys: Term[];
-  /** Set member for `set` rules. */
+  /** Set member for `set` rules, and for `object` rules whose leaves are sets (`a[x] contains y`). */
   key: Term | null;
   /** Value for complete/object/function rules (`true` when the head has none). */
   value: Term | null;

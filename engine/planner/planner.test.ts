@@ -97,6 +97,8 @@ describe("end to end: rules", () => {
     const src = "package test\na.b[c].d := 1 if some c in [\"x\", \"y\"]\na.b.x.e := 2\nq := 3";
     expect(run(src, "data.test.a.b = x")).toEqual([{ x: { x: { d: 1, e: 2 }, y: { d: 1 } } }]);
     expect(run("package test\nq := 3", "data.test = x", { data: { test: { base: 1 } } })).toEqual([{ x: { q: 3, base: 1 } }]);
+    expect(run("package test\ng[k] contains v if some k, v in [\"a\", \"b\", \"a\"]", "data.test.g = x")).toEqual([{ x: { "0": ["a"], "1": ["b"], "2": ["a"] } }]);
+    expect(run("package test\ng[x][y] contains 1 if { some x in [\"a\"]; some y in [\"b\", \"c\"] }", "data.test.g = x")).toEqual([{ x: { a: { b: [1], c: [1] } } }]);
   });
 
   test("else chains and default", () => {

@@ -10,7 +10,7 @@
  * - functions bind their argument patterns to params `[input, data, ...args]`.
  */
 import type { Term } from "../rego/ast.js";
-import type { Block, Local } from "../ir/types.js";
+import type { Block, Local, Operand } from "../ir/types.js";
 import type { BuiltinLookup, CompiledRule, RuleNode } from "../compiler/types.js";
 import { BodyPlanner, type RuleFunctions } from "./body.js";
 import { Emitter, local } from "./emitter.js";
@@ -164,42 +164,40 @@ export class RulePlanner implements RuleFunctions {
     );
   }
 
-  /** `p[k] := v` inserts once; `p[a].b := v` merges `{b: v}` into `p[a]`. */
+  /**
+   * `p[k] := v` inserts once (a different value for the same key is a conflict);
+   * `p[a].b := v` walks down `p`, creating the objects on the way; `p[a] contains v`
+   * adds to the set at the leaf.
+   */
   private objectInsert(bp: BodyPlanner, r: CompiledRule, ret: Local): void {
-    const [first, ...rest] = r.keys as [Term, ...Term[]];
-    bp.term(first, (k) =>
-      bp.termList(rest, (restOps) =>
-        bp.term(r.value!, (v) => {
-          if (restOps.length === 0) {
-            this.e.emit("ObjectInsertOnceStmt", { key: k, value: v, object: ret });
-            return;
-          }
-          let inner = v;
-          for (let i = restOps.length - 1; i >= 0; i--) {
-            const o = this.e.newLocal();
-            this.e.emit("MakeObjectStmt", { target: o });
-            this.e.emit("ObjectInsertStmt", { key: restOps[i]!, value: inner, object: o });
-            inner = local(o);
-          }
-          const existing = this.e.newLocal();
-          this.e.emit("ResetLocalStmt", { target: existing });
-          this.e.emit("BlockStmt", { blocks: [this.e.block(() => this.e.emit("DotStmt", { source: local(ret), key: k, target: existing }))] });
-          const merged = this.e.newLocal();
-          this.e.emit("BlockStmt", {
-            blocks: [
-              this.e.block(() => {
-                this.e.emit("IsUndefinedStmt", { source: existing });
-                this.e.emit("ObjectInsertStmt", { key: k, value: inner, object: ret });
-              }),
-              this.e.block(() => {
-                this.e.emit("IsDefinedStmt", { source: existing });
-                this.e.emit("ObjectMergeStmt", { a: existing, b: inner.value as Local, target: merged });
-                this.e.emit("ObjectInsertStmt", { key: k, value: local(merged), object: ret });
-              }),
-            ],
-          });
-        }),
-      ),
-    );
+    const leaf: Term = r.key ?? r.value!;
+    bp.termList([...r.keys, leaf], (ops) => {
+      const keys = ops.slice(0, -1);
+      const v = ops[ops.length - 1]!;
+      let cur = ret;
+      const descend = (key: Operand, make: "MakeObjectStmt" | "MakeSetStmt"): Local => {
+        const next = this.e.newLocal();
+        this.e.emit("ResetLocalStmt", { target: next });
+        this.e.emit("BlockStmt", { blocks: [this.e.block(() => this.e.emit("DotStmt", { source: local(cur), key, target: next }))] });
+        this.e.emit("BlockStmt", {
+          blocks: [
+            this.e.block(() => {
+              this.e.emit("IsUndefinedStmt", { source: next });
+              this.e.emit(make, { target: next });
+              this.e.emit("ObjectInsertStmt", { key, value: local(next), object: cur });
+            }),
+          ],
+        });
+        return next;
+      };
+      for (const k of keys.slice(0, -1)) cur = descend(k, "MakeObjectStmt");
+      const last = keys[keys.length - 1]!;
+      if (r.key) {
+        const set = descend(last, "MakeSetStmt");
+        this.e.emit("SetAddStmt", { value: v, set });
+      } else {
+        this.e.emit("ObjectInsertOnceStmt", { key: last, value: v, object: cur });
+      }
+    });
   }
 }
