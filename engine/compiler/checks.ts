@@ -9,7 +9,7 @@
 import type { Body, Term } from "../rego/ast.js";
 import { regoError, type RegoError } from "../errors.js";
 import { nodeAt } from "./ruletree.js";
-import { callName, staticPrefix, walkBody, walkTerm } from "./terms.js";
+import { callName, walkBody, walkTerm } from "./terms.js";
 import type { BuiltinLookup, CompiledRule, RuleNode } from "./types.js";
 
 export function dataName(path: string[]): string {
@@ -88,11 +88,6 @@ export class CallChecker {
     const name = callName(t);
     const arity = this.arity(name);
     if (arity === undefined) {
-      if (name.startsWith("data.") && t.operator.type === "ref") {
-        const prefix = staticPrefix(t.operator, "data") ?? [];
-        const node = nodeAt(this.root, prefix);
-        if (node && node.rules.length > 0) return; // calling a non-function rule: checked at run time
-      }
       this.errors.push(regoError("rego_type_error", `undefined function ${name}`, t.location));
       return;
     }

@@ -123,6 +123,10 @@ describe("stage 4: conflicts, undefined functions, arity", () => {
     ]);
   });
 
+  test("calling a rule that is not a function", () => {
+    expect(errors("package a\nq := 1\np if q(1)")).toEqual(["m0.rego:3:6: rego_type_error: undefined function data.a.q"]);
+  });
+
   test("user function arity; one extra argument is the output", () => {
     expect(errors("package a\nf(x) := x\np if f(1, 1)\nq if f(1, 2, 3)")).toEqual(["m0.rego:4:6: rego_type_error: data.a.f: arity mismatch"]);
   });
