@@ -23,4 +23,8 @@ describe("walk, print and the builtins a gateway refuses", () => {
     expect(getBuiltin("io.jwt.decode_verify")?.arity).toBe(2);
     expect(callError("io.jwt.decode_verify", "a.b.c", {})).toContain("input.identity");
   });
+
+  test("opa.runtime exists for policies (and mocks) that use it, and exposes nothing", () => {
+    expect(callJSON("opa.runtime")).toBe("{}");
+  });
 });

@@ -65,4 +65,8 @@ export const miscBuiltins: Builtin[] = [
   def("io.jwt.decode_verify", ["string", "object"], "array[any]", () => {
     throw builtinError("io.jwt.decode_verify", "not available in Portcullis: the gateway verifies identity tokens before evaluation (use input.identity)");
   }),
+  // An OPA server returns its version, config and environment variables here, and `{}`
+  // when it has no runtime (as under `opa eval`). A gateway must not expose its
+  // environment (it holds upstream credentials) to policies: always `{}`.
+  def("opa.runtime", [], "object", () => new RObject()),
 ];
