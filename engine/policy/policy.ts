@@ -14,10 +14,11 @@ import { dirname, join } from "node:path";
 import * as sdkModule from "@open-policy-agent/opa-wasm";
 import type { Location } from "../errors.js";
 import type { Policy as IRPolicy } from "../ir/types.js";
-import { fromJSON, parseJSON, stringifyJSON, type Value } from "../values/index.js";
+import type { Value } from "../values/index.js";
 import { CodegenError, generate, type CodegenOptions } from "../wasm/codegen.js";
 import { decode, encode } from "./bridge.js";
 import { PolicyError, fromAbortMessage } from "./errors.js";
+import { readResultSet, toJSONText } from "./io.js";
 
 export { PolicyError, type PolicyErrorCode } from "./errors.js";
 
@@ -129,11 +130,12 @@ async function tsBuiltins(): Promise<BuiltinModule | undefined> {
 
 export async function loadPolicy(wasm: Uint8Array | ArrayBuffer, options: LoadOptions = {}): Promise<LoadedPolicy> {
   const strict = options.strictBuiltinErrors ?? false;
-  const state = { nowNs: 0n };
+  // the clock is read once per evaluation; the bigint is made only when a builtin asks
+  const state = { nowMs: 0 };
   const ctx = {
     strict,
     get nowNs() {
-      return state.nowNs;
+      return BigInt(state.nowMs) * 1_000_000n;
     },
     print: options.print ?? ((msg: string) => console.log(msg)),
   };
@@ -177,47 +179,47 @@ export async function loadPolicy(wasm: Uint8Array | ArrayBuffer, options: LoadOp
   const site = (x as unknown as Record<string, { value: number } | undefined>).portcullis_site;
   callSite = () => {
     if (!site || site.value === 0) return undefined;
-    const m = /^(.*):(\d+):(\d+)$/.exec(readCString(mem, site.value));
+    const m = /^(.*):(\d+):(\d+)$/.exec(readCString(new Uint8Array(mem.buffer), site.value));
     return m ? { file: m[1]!, row: Number(m[2]), col: Number(m[3]) } : undefined;
   };
 
-  const writeJSON = (text: string): { addr: number; len: number } => {
-    const bytes = new TextEncoder().encode(text);
-    const addr = x.opa_malloc!(bytes.length);
-    new Uint8Array(mem.buffer).set(bytes, addr);
-    return { addr, len: bytes.length };
+  const dumpExact = (x as Record<string, unknown>).portcullis_dump_exact as (() => number) | undefined;
+  const encoder = new TextEncoder();
+  let view = new Uint8Array(mem.buffer);
+  /** A view of the memory, renewed when growth replaced the buffer. */
+  const bytes = (): Uint8Array => (view.buffer === mem.buffer ? view : (view = new Uint8Array(mem.buffer)));
+  /** Writes `text` as UTF-8 at `addr`, growing the memory first; returns the byte length. */
+  const writeText = (text: string, addr: number): number => {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit
+    const need = addr + text.length * 3 - mem.buffer.byteLength;
+    if (need > 0) mem.grow(Math.ceil(need / 65536));
+    return encoder.encodeInto(text, bytes().subarray(addr)).written;
   };
   const parseInto = (value: unknown): number => {
-    const { addr, len } = writeJSON(toJSONText(value));
-    const v = x.opa_json_parse!(addr, len);
+    const text = toJSONText(value);
+    const addr = x.opa_malloc!(text.length * 3);
+    const v = x.opa_json_parse!(addr, writeText(text, addr));
     if (v === 0) throw new PolicyError("invalid_json", "the module could not parse the value");
     return v;
   };
+  const known = new Set(Object.values(sdk.entrypoints));
 
   const policy: LoadedPolicy = {
     entrypoints: sdk.entrypoints,
     builtins: builtinIds,
     evaluate(input?: unknown, entrypoint: string | number = 0): Value[] {
-      const ep = typeof entrypoint === "number" ? entrypoint : (sdk.entrypoints)[entrypoint];
-      if (ep === undefined || !Object.values(sdk.entrypoints).includes(ep)) {
+      const ep = typeof entrypoint === "number" ? entrypoint : sdk.entrypoints[entrypoint];
+      if (ep === undefined || !known.has(ep)) {
         throw new PolicyError("unknown_entrypoint", `entrypoint ${String(entrypoint)} is not in this policy`);
       }
-      state.nowNs = BigInt(Date.now()) * 1_000_000n;
+      state.nowMs = Date.now();
       try {
         let out: number;
         if (sdk.minorVersion >= 2) {
-          let inputAddr = 0;
-          let inputLen = 0;
-          if (input !== undefined) {
-            // opa_eval parses the input itself from bytes at the data heap top
-            const bytes = new TextEncoder().encode(toJSONText(input));
-            inputAddr = sdk.dataHeapPtr;
-            inputLen = bytes.length;
-            const need = inputAddr + inputLen - mem.buffer.byteLength;
-            if (need > 0) mem.grow(Math.ceil(need / 65536));
-            new Uint8Array(mem.buffer).set(bytes, inputAddr);
-          }
-          out = x.opa_eval!(0, ep, sdk.dataAddr, inputAddr, inputLen, (sdk.dataHeapPtr) + inputLen, 0);
+          // opa_eval parses the input itself from bytes at the data heap top
+          const inputAddr = input === undefined ? 0 : sdk.dataHeapPtr;
+          const inputLen = input === undefined ? 0 : writeText(toJSONText(input), inputAddr);
+          out = x.opa_eval!(0, ep, sdk.dataAddr, inputAddr, inputLen, sdk.dataHeapPtr + inputLen, 0);
         } else {
           x.opa_heap_ptr_set!(sdk.dataHeapPtr);
           const inputAddr = input === undefined ? 0 : parseInto(input);
@@ -228,8 +230,7 @@ export async function loadPolicy(wasm: Uint8Array | ArrayBuffer, options: LoadOp
           x.eval!(c);
           out = x.opa_json_dump!(x.opa_eval_ctx_get_result!(c));
         }
-        const rs = parseJSON(readCString(mem, out));
-        return Array.isArray(rs) ? rs : [];
+        return readResultSet(readCString(bytes(), out), dumpExact !== undefined && dumpExact() !== 0);
       } catch (e) {
         throw asPolicyError(e);
       }
@@ -284,23 +285,14 @@ async function declaredBuiltins(wasm: Uint8Array | ArrayBuffer): Promise<string[
 }
 
 function readValue(x: Exports, mem: WasmMemory, addr: number): unknown {
-  return JSON.parse(readCString(mem, x.opa_json_dump!(addr)));
+  return JSON.parse(readCString(new Uint8Array(mem.buffer), x.opa_json_dump!(addr)));
 }
 
-function readCString(mem: WasmMemory, addr: number): string {
-  const u8 = new Uint8Array(mem.buffer);
-  let end = addr;
-  while (u8[end] !== 0) end++;
-  return new TextDecoder().decode(u8.subarray(addr, end));
-}
+const decoder = new TextDecoder();
 
-/** Input and data as exact JSON: plain JS data, values, bigints and LosslessNumbers all work. */
-function toJSONText(value: unknown): string {
-  try {
-    return stringifyJSON(fromJSON(value));
-  } catch (e) {
-    throw new PolicyError("invalid_json", `cannot serialise to JSON: ${describe(e)}`);
-  }
+function readCString(u8: Uint8Array, addr: number): string {
+  const end = u8.indexOf(0, addr);
+  return decoder.decode(u8.subarray(addr, end < 0 ? u8.length : end));
 }
 
 function isBuiltinError(x: unknown): x is { code: string; message: string } {

@@ -7,6 +7,7 @@ import { alloc } from "./alloc";
 import { compare, objectGet, objectFind, setHas } from "./compare";
 import { length, codePoints } from "./ops";
 import { compareBytes } from "./compare";
+import { setMinus } from "./collections";
 import {
   T_NULL, T_BOOLEAN, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, T_SET, N_INT,
   vtype, numKind, intOf, strLen, strPtr, len, elemAt, valAt, mkBool, mkInt, mkString,
@@ -33,6 +34,7 @@ export function b_plus(a: usize, b: usize): usize {
 }
 
 export function b_minus(a: usize, b: usize): usize {
+  if (vtype(a) == T_SET) return setMinus(a, b);
   if (!bothInts(a, b)) return 0;
   const x = intOf(a);
   const y = intOf(b);

@@ -14,6 +14,8 @@ import {
 } from "./value";
 
 let out: usize = 0;
+/** Cleared when a dump writes a number JSON.parse would not read exactly. */
+export let dumpExact = true;
 
 function room(n: usize): void {
   ensure(out + n);
@@ -72,14 +74,13 @@ function value(v: usize, rego: bool): void {
       ascii(boolOf(v) ? "true" : "false");
       return;
     case T_NUMBER: {
-      let tagged = false;
-      if (bridge) {
-        if (numKind(v) != N_INT) tagged = true;
-        else {
-          const n = intOf(v);
-          tagged = n > MAX_SAFE || n < -MAX_SAFE;
-        }
+      let inexact = numKind(v) != N_INT;
+      if (!inexact) {
+        const n = intOf(v);
+        inexact = n > MAX_SAFE || n < -MAX_SAFE;
       }
+      if (inexact) dumpExact = false;
+      const tagged = bridge && inexact;
       if (tagged) ascii("{\"\\u0000num\":\"");
       if (numKind(v) == N_INT) {
         room(24);
@@ -151,6 +152,7 @@ function value(v: usize, rego: bool): void {
 
 function run(v: usize, rego: bool): usize {
   out = heapGet();
+  dumpExact = true;
   const start = out;
   value(v, rego);
   byte(0);

@@ -4,7 +4,7 @@
 
 import { alloc, heapGet, heapSet } from "./alloc";
 import { parse, setBridge } from "./json";
-import { dumpJSON, dumpRego } from "./dump";
+import { dumpJSON, dumpRego, dumpExact } from "./dump";
 import { compare, objectPut, setAdd } from "./compare";
 import { dot, length, iterLen, iterKey, iterVal, upsert, merge } from "./ops";
 import { numberFromText } from "./number";
@@ -17,6 +17,11 @@ export {
   b_concat, b_object_get, b_is_number, b_is_string, b_is_boolean, b_is_array,
   b_is_set, b_is_object, b_is_null,
 } from "./builtins";
+export { b_sort, b_array_concat, b_or, b_and } from "./collections";
+export {
+  b_split, b_replace, b_trim, b_trim_left, b_trim_right, b_trim_prefix, b_trim_suffix,
+  b_trim_space, b_sprintf,
+} from "./strings";
 
 @external("env", "opa_abort")
 declare function opa_abort(msg: usize): void;
@@ -60,9 +65,14 @@ export function opa_value_remove_path(_base: usize, _path: usize): i32 {
 // ---- ABI: evaluation ----
 
 let resultSet: usize = 0;
+// Evaluation counter: generated code memoises rules per evaluation by stamping memo
+// entries with it (see lower.ts), so a new evaluation invalidates them all at once.
+// Starts at 1 so zeroed memo entries are never current.
+let evalGen: u32 = 0;
 
 function run(entrypoint: i32, input: usize, data: usize): usize {
   setBridge(false);
+  evalGen++;
   resultSet = mkSet();
   portcullis_eval(entrypoint, input, data);
   return resultSet;
@@ -97,6 +107,12 @@ export function opa_eval(
   const rs = run(entrypoint, input, data);
   return format == 1 ? dumpRego(rs) : dumpJSON(rs);
 }
+
+/**
+ * 1 when the last dump wrote only integers within +-(2^53-1), numbers a double holds
+ * exactly: the host may then read it with JSON.parse.
+ */
+export function portcullis_dump_exact(): i32 { return dumpExact ? 1 : 0; }
 
 export function builtins(): usize { return portcullis_builtins(); }
 export function entrypoints(): usize { return portcullis_entrypoints(); }
@@ -139,3 +155,4 @@ export function rt_merge(a: usize, b: usize): usize { return merge(a, b); }
 export function rt_result_add(v: usize): void { setAdd(resultSet, v); }
 export function rt_json_parse(p: usize, n: usize): usize { return parse(p, n, false); }
 export function rt_bridge(on: i32): void { setBridge(on != 0); }
+export function rt_eval_gen(): u32 { return evalGen; }
