@@ -57,6 +57,11 @@ export class ExprParser {
   protected i = 0;
   protected groupDepth = 0;
   protected noBar = false;
+  /**
+   * `not { a; b }` (negating a whole body) is newer syntax, enabled by `import rego.v2`
+   * or `import future.keywords.not`; in plain Rego v1 `{a}` after `not` is a set.
+   */
+  protected notBodies = false;
   readonly errors: RegoError[] = [];
 
   constructor(protected readonly tokens: Token[], protected readonly file: string) {}
@@ -162,15 +167,49 @@ export class ExprParser {
     } else if (this.isWord("every")) {
       expr = this.parseEvery();
     } else {
+      const notToken = this.peek();
       if (this.isWord("not")) {
         this.next();
         negated = true;
       }
-      expr = this.parseLiteralExpr();
+      const body = negated && this.notBodies && this.isPunct("{") ? this.parseNotBody() : null;
+      if (body) {
+        negated = false;
+        expr = this.bodyIsEmpty(body, notToken.location);
+      } else {
+        expr = this.parseLiteralExpr();
+      }
     }
     const withs: With[] = [];
     while (this.isWord("with")) withs.push(this.parseWith());
     return { negated, expr, with: withs, location: start.location };
+  }
+
+  /**
+   * `not { literals }`: tried as a body first; `null` (position restored) when the braces
+   * hold an ordinary term (`not {}`, `not {1, 2}` still parse as sets and objects).
+   */
+  private parseNotBody(): Body | null {
+    const saved = this.i;
+    try {
+      const body = this.parseBraceBody();
+      const end = this.peek();
+      if (end.nl || end.kind === "eof" || this.isPunct(";") || this.isPunct("}") || this.isWord("with")) return body;
+    } catch (error) {
+      if (!(error instanceof RegoFailure)) throw error;
+    }
+    this.i = saved;
+    return null;
+  }
+
+  /**
+   * `not { body }` in Rego v1 terms: `count({true | body}) == 0`. The comprehension scopes
+   * the body's own variables and sees the enclosing ones, exactly as the negated body does.
+   */
+  private bodyIsEmpty(body: Body, location: Location): Term {
+    const solutions: Term = { type: "setcomprehension", term: { type: "boolean", value: true, location }, body, location };
+    const count = this.call("count", location, [solutions], location);
+    return this.call("equal", location, [count, { type: "number", value: "0", location }], location);
   }
 
   private parseWith(): With {

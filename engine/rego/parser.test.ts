@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Body, Expr, Literal, Module, Rule, Term } from "./ast.js";
 import { operatorName } from "./ast.js";
 import { parseModule, parseQuery, parseTerm } from "./parser.js";
+import { printBody } from "./printer.js";
 
 /** A compact, printer-independent rendering of terms so expectations stay readable. */
 function s(t: Term | Expr): string {
@@ -248,5 +249,29 @@ describe("errors", () => {
     const deep = "[".repeat(20000) + "]".repeat(20000);
     const r = parseTerm(deep, "d");
     expect(r.term === null ? r.errors.length > 0 : true).toBe(true);
+  });
+});
+
+describe("not { body } under import rego.v2", () => {
+  const negation = (imports: string, literal: string) => {
+    const parsed = parseModule(`package t\n\n${imports}\n\np if {\n\t${literal}\n}\n`, "t.rego");
+    expect(parsed.errors).toEqual([]);
+    return parsed.module!.rules[0]!.body[0]!;
+  };
+
+  it("desugars to count({true | body}) == 0, which means the same in Rego v1", () => {
+    const lit = negation("import rego.v2", "not { input.a; input.b }");
+    expect(lit.negated).toBe(false);
+    expect(printBody([lit])).toBe("count({true | input.a; input.b}) == 0");
+  });
+
+  it("is enabled by future.keywords.not too", () => {
+    expect(negation("import future.keywords.not", "not { input.a }").negated).toBe(false);
+  });
+
+  it("leaves `not {…}` a set or object in plain Rego v1, and under rego.v2 when the braces hold a term", () => {
+    expect(negation("import rego.v1", "not { input.a }")).toMatchObject({ negated: true, expr: { type: "set" } });
+    expect(negation("import rego.v2", "not {}")).toMatchObject({ negated: true, expr: { type: "object" } });
+    expect(negation("import rego.v2", "not {1, 2}")).toMatchObject({ negated: true, expr: { type: "set" } });
   });
 });

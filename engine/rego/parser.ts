@@ -116,6 +116,8 @@ class ModuleParser extends ExprParser {
       this.next();
       alias = t.value;
     }
+    const name = path.type === "var" ? path.name : path.terms.map((t) => (t.type === "var" ? t.name : t.type === "string" ? t.value : "")).join(".");
+    if (name === "rego.v2" || name === "future.keywords.not") this.notBodies = true;
     return { path, alias, location: start.location };
   }
 
