@@ -1,0 +1,38 @@
+/**
+ * The embedded upstream as clients see it: the `pg` driver and psql over TCP, the sample
+ * schema seeded, and a clean stop.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import pg from "pg";
+import { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded.js";
+
+describe("embedded PostgreSQL (PGlite over TCP)", () => {
+  let upstream: EmbeddedPostgres;
+  beforeAll(async () => {
+    upstream = await startEmbeddedPostgres();
+  }, 60_000);
+  afterAll(async () => upstream?.stop());
+
+  it("serves the seeded sample shop to the pg driver", async () => {
+    const client = new pg.Client({ host: upstream.host, port: upstream.port, user: upstream.user, database: upstream.database });
+    await client.connect();
+    try {
+      const customers = await client.query("SELECT count(*)::int AS n, min(email) AS first FROM customers");
+      expect(customers.rows[0]).toEqual({ n: 5, first: "ada@example.com" });
+      const joined = await client.query("SELECT c.name, o.total FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id = $1", [102]);
+      expect(joined.rows).toEqual([{ name: "Grace Hopper", total: "99.99" }]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it("answers psql", () => {
+    const r = spawnSync("psql", ["-h", upstream.host, "-p", String(upstream.port), "-U", upstream.user, "-d", upstream.database, "-Atc", "SELECT phone FROM customers WHERE id = 2"], {
+      encoding: "utf8",
+      env: { ...process.env, PGCONNECT_TIMEOUT: "10" },
+    });
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toBe("+1 202 555 0143");
+  });
+});
