@@ -16,7 +16,7 @@ import { loadPolicy, type LoadedPolicy, type LoadOptions } from "../policy/index
 import { contentDigest, entrypointPath } from "./active.js";
 import { policyProblems } from "./from-directory.js";
 import { runTestGate } from "./gate.js";
-import type { Candidate } from "./types.js";
+import type { Candidate, StageTimings } from "./types.js";
 
 export interface BundleBuildOptions {
   /** Entrypoints that must be served; empty = every entrypoint of the manifest. */
@@ -28,6 +28,8 @@ export interface BundleBuildOptions {
 }
 
 export async function buildFromBundle(file: string, options: BundleBuildOptions): Promise<Candidate<LoadedPolicy>> {
+  const started = performance.now();
+  const timings: StageTimings = {};
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);
@@ -44,6 +46,7 @@ export async function buildFromBundle(file: string, options: BundleBuildOptions)
     }
     return { ok: false, revision: null, stage: "bundle", problems: [{ code: "bundle_corrupt", message: e instanceof Error ? e.message : String(e), file }] };
   }
+  timings.collect = Math.round(performance.now() - started);
   const revision = bundle.manifest.revision ?? "";
   const digest = contentDigest(bundle.modules, bundle.data);
 
@@ -55,7 +58,9 @@ export async function buildFromBundle(file: string, options: BundleBuildOptions)
       return { ok: false, revision, stage, problems: gate.problems };
     }
     testsPassed = gate.passed;
+    timings.test = Math.round(performance.now() - started) - timings.collect;
   }
+  const loadStarted = performance.now();
 
   // writeBundle points every entrypoint at one /policy.wasm: instantiate each module once.
   const byModule = new Map<Uint8Array, LoadedPolicy>();
@@ -73,6 +78,7 @@ export async function buildFromBundle(file: string, options: BundleBuildOptions)
     return { ok: false, revision, stage: "load", problems: policyProblems(e) };
   }
 
+  timings.load = Math.round(performance.now() - loadStarted);
   const wanted = options.entrypoints.map(entrypointPath);
   const missing = wanted.filter((ep) => !modules.has(ep));
   if (modules.size === 0 || missing.length > 0) {
@@ -83,5 +89,5 @@ export async function buildFromBundle(file: string, options: BundleBuildOptions)
   const ordered = new Map<string, LoadedPolicy>();
   for (const ep of wanted) ordered.set(ep, modules.get(ep)!);
   for (const [ep, m] of modules) if (!ordered.has(ep)) ordered.set(ep, m);
-  return { ok: true, revision, digest, modules: ordered, testsPassed };
+  return { ok: true, revision, digest, modules: ordered, testsPassed, timings };
 }

@@ -12,7 +12,7 @@ import { collectPolicyDir, gitRevision } from "../bundle/index.js";
 import { compile, loadPolicy, PolicyError, type LoadedPolicy, type LoadOptions } from "../policy/index.js";
 import { contentDigest, entrypointPath } from "./active.js";
 import { runTestGate } from "./gate.js";
-import type { Candidate, Problem } from "./types.js";
+import type { Candidate, Problem, StageTimings } from "./types.js";
 
 export interface DirectoryBuildOptions {
   entrypoints: string[];
@@ -26,6 +26,13 @@ export interface DirectoryBuildOptions {
 }
 
 export async function buildFromDirectory(dir: string, options: DirectoryBuildOptions): Promise<Candidate<LoadedPolicy>> {
+  const timings: StageTimings = {};
+  let mark = performance.now();
+  const lap = (stage: keyof StageTimings) => {
+    const now = performance.now();
+    timings[stage] = Math.round(now - mark);
+    mark = now;
+  };
   const collected = collectPolicyDir(dir);
   const digest = contentDigest(collected.modules, collected.data);
   let revision: string;
@@ -42,6 +49,7 @@ export async function buildFromDirectory(dir: string, options: DirectoryBuildOpt
     return { ok: false, revision, stage: "collect", problems: [{ code: "source_unreadable", message: "no .rego files in the policy directory", file: dir }] };
   }
   const modules = collected.modules.map((m) => ({ file: join(dir, m.path), source: m.source }));
+  lap("collect");
 
   let testsPassed = 0;
   if (options.test) {
@@ -51,6 +59,7 @@ export async function buildFromDirectory(dir: string, options: DirectoryBuildOpt
       return { ok: false, revision, stage, problems: gate.problems };
     }
     testsPassed = gate.passed;
+    lap("test");
   }
 
   const entrypoints = options.entrypoints.map(entrypointPath);
@@ -60,17 +69,19 @@ export async function buildFromDirectory(dir: string, options: DirectoryBuildOpt
   } catch (e) {
     return { ok: false, revision, stage: "compile", problems: policyProblems(e) };
   }
+  lap("compile");
   let loaded: LoadedPolicy;
   try {
     loaded = await loadPolicy(wasm, { ...options.load, data: collected.data });
   } catch (e) {
     return { ok: false, revision, stage: "load", problems: policyProblems(e) };
   }
+  lap("load");
   const missing = entrypoints.filter((ep) => !(ep in loaded.entrypoints));
   if (missing.length > 0) {
     return { ok: false, revision, stage: "compile", problems: missing.map((ep) => ({ code: "entrypoint_missing", message: `the policy does not define ${ep}` })) };
   }
-  return { ok: true, revision, digest, modules: new Map(entrypoints.map((ep) => [ep, loaded])), testsPassed };
+  return { ok: true, revision, digest, modules: new Map(entrypoints.map((ep) => [ep, loaded])), testsPassed, timings };
 }
 
 /** A PolicyError's compiler errors one by one (with locations), else the error itself. */

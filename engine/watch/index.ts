@@ -6,4 +6,4 @@ export { buildFromBundle, type BundleBuildOptions } from "./from-bundle.js";
 export { runTestGate, type GateResult } from "./gate.js";
 export { ReloadScheduler } from "./schedule.js";
 export { watchDirectory, watchBundleFile, isIgnoredPath, isPolicyFile, type ChangeSource, type SourceOptions } from "./sources.js";
-export { formatProblem, type ActivePolicy, type Candidate, type Decision, type LogRecord, type Logger, type Problem, type Rejected, type Reloaded, type WatchErrorCode } from "./types.js";
+export { formatProblem, type StageTimings, type ActivePolicy, type Candidate, type Decision, type LogRecord, type Logger, type Problem, type Rejected, type Reloaded, type WatchErrorCode } from "./types.js";

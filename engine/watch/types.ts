@@ -87,6 +87,16 @@ export interface Reloaded {
   /** Why the reload ran (`initial`, a changed file, `manual`). */
   trigger: string;
   durationMs: number;
+  /** Where the time went, per stage, in ms. */
+  timings: StageTimings;
+}
+
+/** Milliseconds spent per stage of one reload (absent stages did not run). */
+export interface StageTimings {
+  collect?: number;
+  test?: number;
+  compile?: number;
+  load?: number;
 }
 
 /** Sent with the `rejected` event: the last good policy (if any) stays active. */
@@ -115,5 +125,5 @@ export type Logger = (record: LogRecord) => void;
  * loaded Wasm modules by entrypoint), or why it must not replace the active one.
  */
 export type Candidate<M> =
-  | { ok: true; revision: string; digest: string; modules: Map<string, M>; testsPassed: number }
+  | { ok: true; revision: string; digest: string; modules: Map<string, M>; testsPassed: number; timings: StageTimings }
   | { ok: false; revision: string | null; stage: Rejected["stage"]; problems: Problem[] };

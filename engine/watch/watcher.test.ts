@@ -83,7 +83,10 @@ describe("PolicyWatcher on a directory", () => {
 
     const reloaded = nextEvent(watcher, "reloaded");
     tree.write("policy/portcullis/decision.rego", decisionRego(4));
-    expect((await reloaded).previousRevision).toBe(good.revision);
+    const ok = await reloaded;
+    expect(ok.previousRevision).toBe(good.revision);
+    expect(Object.keys(ok.timings)).toEqual(["collect", "test", "compile", "load"]);
+    expect(log.records.at(-1)!.message).toMatch(/\(generation 2, portcullis\/decision\.rego, \d+ ms: collect \d+, test \d+, compile \d+, load \d+, 2 tests passed\)/);
     expect(v(watcher.evaluate({ x: 1 }))).toBe(4);
   }, 30_000);
 

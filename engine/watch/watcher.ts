@@ -172,9 +172,10 @@ export class PolicyWatcher extends EventEmitter<WatcherEvents> {
       modules: candidate.modules,
     });
     this.activePolicy = next; // the swap
-    const event: Reloaded = { revision: next.revision, previousRevision: previous?.revision ?? null, generation, trigger, durationMs };
+    const event: Reloaded = { revision: next.revision, previousRevision: previous?.revision ?? null, generation, trigger, durationMs, timings: candidate.timings };
     const tests = candidate.testsPassed > 0 ? `, ${candidate.testsPassed} tests passed` : "";
-    this.log({ level: "info", message: `policy ${next.revision} active (generation ${generation}, ${trigger}, ${durationMs} ms${tests})` });
+    const stages = Object.entries(candidate.timings).map(([k, ms]) => `${k} ${ms}`).join(", ");
+    this.log({ level: "info", message: `policy ${next.revision} active (generation ${generation}, ${trigger}, ${durationMs} ms: ${stages}${tests})` });
     this.emit("reloaded", event);
   }
 }
