@@ -5,11 +5,13 @@
 import { fileURLToPath } from "node:url";
 import { cpus } from "node:os";
 import { compileReport } from "./compile.js";
+import { evalReport } from "./eval.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url).href.replace("/dist/", "/"));
 
 const BENCHMARKS: Record<string, () => Promise<string> | string> = {
   compile: () => compileReport(root),
+  eval: () => evalReport(root),
 };
 
 async function main(names: string[]): Promise<number> {

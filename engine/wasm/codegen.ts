@@ -21,6 +21,8 @@ type Binaryen = typeof binaryen;
 export interface CodegenOptions {
   /** ABI minor version to declare: 3 (default) or 2 use `opa_eval`; 1 forces the SDK's ctx path. */
   abiMinor?: number;
+  /** Memoise rules per evaluation (default true; off only to measure or compare). */
+  memoize?: boolean;
   /** Run binaryen's optimiser (default true). */
   optimize?: boolean;
 }
@@ -128,7 +130,10 @@ function link(b: Binaryen, m: binaryen.Module, policy: Policy, options: CodegenO
     const body = low.blocks(f.blocks);
     // the return local may never have been mentioned in the body
     const ret = m.local.get(low.localIndex(f.return), b.i32);
-    m.addFunction(env.funcName(f.name), i32s(f.params.length), b.i32, low.vars, m.block(null, [body, m.return(ret)]));
+    const memo = f.params.length === 2 && options.memoize !== false;
+    const name = memo ? `${env.funcName(f.name)}$body` : env.funcName(f.name);
+    m.addFunction(name, i32s(f.params.length), b.i32, low.vars, m.block(null, [body, m.return(ret)]));
+    if (memo) addMemoized(b, m, env.funcName(f.name), name, data.memoEntry(), rt("rt_eval_gen"));
   }
   const planNames: string[] = [];
   policy.plans.plans.forEach((p, i) => {
@@ -184,6 +189,31 @@ function link(b: Binaryen, m: binaryen.Module, policy: Policy, options: CodegenO
   }
   m.runPasses(["remove-unused-module-elements"]);
   return m.emitBinary();
+}
+
+/**
+ * Rules (functions of input and data only) are memoised per evaluation, as OPA's own
+ * Wasm does: a rule read twice (`count(deny)`, then `sort(deny)`) is computed once.
+ * The entry is keyed by the argument pointers as well, so a rule evaluated under
+ * `with` (new input or data values) is recomputed; pointers are identities here,
+ * because nothing is freed during an evaluation and values are never mutated.
+ */
+function addMemoized(b: Binaryen, m: binaryen.Module, name: string, body: string, entry: number, gen: string): void {
+  const at = (off: number) => m.i32.load(off, 4, m.i32.const(entry));
+  const arg = (i: number) => m.local.get(i, b.i32);
+  const current = m.i32.and(
+    m.i32.eq(at(0), m.call(gen, [], b.i32)),
+    m.i32.and(m.i32.eq(at(4), arg(0)), m.i32.eq(at(8), arg(1))),
+  );
+  m.addFunction(name, b.createType([b.i32, b.i32]), b.i32, [b.i32], m.block(null, [
+    m.if(current, m.return(at(12))),
+    m.local.set(2, m.call(body, [arg(0), arg(1)], b.i32)),
+    m.i32.store(4, 4, m.i32.const(entry), arg(0)),
+    m.i32.store(8, 4, m.i32.const(entry), arg(1)),
+    m.i32.store(12, 4, m.i32.const(entry), m.local.get(2, b.i32)),
+    m.i32.store(0, 4, m.i32.const(entry), m.call(gen, [], b.i32)),
+    m.return(m.local.get(2, b.i32)),
+  ]));
 }
 
 function replaceImport(

@@ -141,6 +141,14 @@ export class StaticData {
     return a;
   }
 
+  /**
+   * A zeroed 16-byte memo entry {u32 generation, input, data, result} for one rule.
+   * Static data is never reset by the SDK; the generation says whether it is current.
+   */
+  memoEntry(): number {
+    return this.struct(16, () => {});
+  }
+
   /** Raw bytes of some text (for JSON the runtime parses at run time). */
   utf8(s: string): { addr: number; len: number } {
     const b = new TextEncoder().encode(s);

@@ -16,12 +16,19 @@ export function heapSet(p: usize): void {
   heapPtr = (p + 7) & ~(<usize>7);
 }
 
+// Bytes known to be backed by memory. The host may grow the memory too, so this only
+// ever underestimates: when it says no, memory.size() has the final word.
+let backed: usize = 0;
+
 /** Makes sure [0, end) is backed by memory, growing it when needed. */
 export function ensure(end: usize): void {
+  if (end <= backed) return;
   const have = (<usize>memory.size()) << 16;
+  backed = have;
   if (end > have) {
     const pages = <i32>((end - have + 0xffff) >>> 16);
     if (memory.grow(pages) < 0) unreachable();
+    backed = (<usize>memory.size()) << 16;
   }
 }
 

@@ -12,7 +12,10 @@ import {
 
 export function compareBytes(pa: usize, na: u32, pb: usize, nb: u32): i32 {
   const m = na < nb ? na : nb;
-  for (let i: u32 = 0; i < m; i++) {
+  let i: u32 = 0;
+  // eight bytes at a time while equal; the first difference is then found bytewise
+  while (i + 8 <= m && load<u64>(pa + i) == load<u64>(pb + i)) i += 8;
+  for (; i < m; i++) {
     const a = load<u8>(pa + i);
     const b = load<u8>(pb + i);
     if (a != b) return a < b ? -1 : 1;
@@ -24,6 +27,19 @@ export function compare(a: usize, b: usize): i32 {
   if (a == b) return 0;
   const ta = vtype(a);
   const tb = vtype(b);
+  // strings first: object keys, set members and most equality tests are strings
+  if (ta == T_STRING && tb == T_STRING) {
+    const pa = strPtr(a);
+    const pb = strPtr(b);
+    const na = strLen(a);
+    const nb = strLen(b);
+    if (na > 0 && nb > 0) {
+      const x = load<u8>(pa);
+      const y = load<u8>(pb);
+      if (x != y) return x < y ? -1 : 1;
+    }
+    return compareBytes(pa, na, pb, nb);
+  }
   if (ta != tb) return ta < tb ? -1 : 1;
   switch (ta) {
     case T_NULL:
@@ -98,7 +114,8 @@ export function objectGet(o: usize, k: usize): usize {
 /** 0: inserted or replaced; 1: key present with a different value and !replace. */
 export function objectPut(o: usize, k: usize, v: usize, replace: bool): i32 {
   const n = len(o);
-  const i = objectFind(o, k);
+  // keys arriving in order (sorted producers, our own dumps) append without a search
+  const i = n == 0 || compare(keyAt(o, n - 1), k) < 0 ? -(<i32>n) - 1 : objectFind(o, k);
   if (i >= 0) {
     const slot = vals(o) + ((<usize>i) << 2);
     if (!replace && compare(load<usize>(slot), v) != 0) return 1;
@@ -121,7 +138,7 @@ export function setHas(s: usize, x: usize): bool {
 
 export function setAdd(s: usize, x: usize): void {
   const n = len(s);
-  const i = search(elems(s), n, x);
+  const i = n == 0 || compare(elemAt(s, n - 1), x) < 0 ? -(<i32>n) - 1 : search(elems(s), n, x);
   if (i >= 0) return;
   const at = <u32>(-i - 1);
   reserve(s, n + 1);
