@@ -6,3 +6,7 @@ export { createScrubber, containsSecret, SCRUBBED, type Scrubber, type Scrubbed 
 export { AppendFile } from "./file.js";
 export { startRecording, recordingPath, SessionRecorder, type RecorderOptions, type Written } from "./recorder.js";
 export { verifyBytes, verifyRecording, verifyDir, recordingFiles, type VerifyResult, type VerifyReason, type DirResult } from "./verify.js";
+export { parseRecording, readRecording, type ReadRecording } from "./read.js";
+export { replay, replayText, replayCastText } from "./replay.js";
+export { listSessions, findSession, parseSince, type SessionSummary, type ListOptions } from "./sessions.js";
+export { startAsciicast, AsciicastWriter, type AsciicastOptions } from "./asciicast.js";

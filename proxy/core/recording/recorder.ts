@@ -97,6 +97,11 @@ export class SessionRecorder {
     return { ...this.counts };
   }
 
+  /** `text` with every configured secret replaced (for byte streams recorded elsewhere, e.g. asciicast). */
+  scrubText(text: string): string {
+    return this.scrub(text).value;
+  }
+
   /** Records a statement and resolves once it is on disk. */
   async statement(payload: StatementPayload): Promise<Written> {
     const written = this.append("statement", { ...payload });
