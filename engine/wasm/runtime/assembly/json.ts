@@ -80,6 +80,16 @@ function parseString(): usize {
   pos++; // opening quote
   const start = pos;
   let escaped = false;
+  // eight bytes at a time while none is a quote, a backslash or a control character
+  // (SWAR zero-byte tests; exact as booleans)
+  while (pos + 8 <= end) {
+    const x = load<u64>(pos);
+    const q = x ^ 0x2222222222222222;
+    const b = x ^ 0x5c5c5c5c5c5c5c5c;
+    const hit = ((q - 0x0101010101010101) & ~q) | ((b - 0x0101010101010101) & ~b) | ((x - 0x2020202020202020) & ~x);
+    if ((hit & 0x8080808080808080) != 0) break;
+    pos += 8;
+  }
   while (pos < end) {
     const c = load<u8>(pos);
     if (c == 0x22) break;
