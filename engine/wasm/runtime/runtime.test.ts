@@ -66,6 +66,18 @@ describe("JSON", () => {
     expect(roundTrip('"\\u0001"')).toBe('"\\u0001"');
   });
 
+  test("property: strings with quotes, backslashes and control bytes at any offset (the 8-byte scan)", () => {
+    const ch = fc.constantFrom("a", "Z", " ", '"', "\\", "\n", "\u0001", "\u001f", "é", "😀", "\u007f", "~");
+    fc.assert(
+      fc.property(fc.array(ch, { maxLength: 40 }).map((a) => a.join("")), (s) => {
+        const heap = x.opa_heap_ptr_get!();
+        expect(JSON.parse(roundTrip(JSON.stringify([s, { [s]: s }])))).toEqual([s, { [s]: s }]);
+        x.opa_heap_ptr_set!(heap);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   test("objects dump with sorted keys; duplicate keys keep the last", () => {
     expect(roundTrip('{"b":1,"a":{"y":[],"x":null},"b":2}')).toBe('{"a":{"x":null,"y":[]},"b":2}');
   });
