@@ -143,6 +143,20 @@ export class SessionRecorder {
     return written;
   }
 
+  /**
+   * Fsyncs and closes without a `disconnect` line, for a gateway stopping too hard to end
+   * the session properly; the file verifies but is not `complete`.
+   */
+  async close(): Promise<Written> {
+    this.ended = true;
+    try {
+      await this.file.close();
+      return { ok: true, seq: this.seq };
+    } catch (error) {
+      return { ok: false, error: `closing recording ${this.path}: ${messageOf(error)}` };
+    }
+  }
+
   /** Encodes and queues one line. Exposed for `startRecording` and asciicast checkpoints. */
   append(type: RecordType, payload: Record<string, unknown>): Written {
     if (this.ended) return { ok: false, error: `recording ${this.path} has ended` };
