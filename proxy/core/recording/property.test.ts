@@ -23,10 +23,11 @@ const statement: fc.Arbitrary<{ type: "statement"; p: StatementPayload }> = fc.r
   p: { text, decision: { id: "d", outcome, reasons, revision: "r" }, ...(rows === undefined ? {} : { rows_returned: rows }), ...(error === undefined ? {} : { error }) },
 }));
 const event = fc.record({ kind: text, value: fc.jsonValue({ maxDepth: 2 }) }).map((p) => ({ type: "event" as const, p }));
-const session = fc.array(fc.oneof(statement, event), { maxLength: 12 });
+type Step = { type: "statement"; p: StatementPayload } | { type: "event"; p: { kind: string; [k: string]: unknown } };
+const session: fc.Arbitrary<Step[]> = fc.array(fc.oneof(statement as fc.Arbitrary<Step>, event as fc.Arbitrary<Step>), { maxLength: 12 });
 
 let n = 0;
-async function record(steps: fc.Value<typeof session>, end: boolean): Promise<string> {
+async function record(steps: Step[], end: boolean): Promise<string> {
   const opened = await startRecording({ dir: root, key: KEY }, {
     session: `prop-${++n}`,
     identity: { sub: "s", issuer: "i", groups: [], agent: false },
