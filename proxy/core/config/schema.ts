@@ -114,11 +114,14 @@ export interface Field {
   check: Validator<unknown>;
   required?: boolean;
   default?: unknown;
+  /** Run `check` even when the field is absent (it computes its own default). */
+  always?: boolean;
 }
 
 export const req = (check: Validator<unknown>): Field => ({ check, required: true });
 export const opt = (check: Validator<unknown>): Field => ({ check });
 export const dflt = (check: Validator<unknown>, value: unknown): Field => ({ check, default: value });
+export const always = (check: Validator<unknown>): Field => ({ check, always: true });
 
 /**
  * A mapping with known fields. Unknown fields are errors (a typo such as `pasword` must not
@@ -139,7 +142,7 @@ export function object<T>(shape: Record<string, Field>, refine?: (o: T, at: Path
     }
     for (const [key, field] of Object.entries(shape)) {
       const x = v[key];
-      if (x === undefined || x === null) {
+      if ((x === undefined || x === null) && !field.always) {
         if (field.required) {
           fail(cx, [...at, key], "is required");
           ok = false;

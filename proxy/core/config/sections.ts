@@ -7,7 +7,7 @@ import { parseMaskPath } from "../../../engine/decisionlog/index.js";
 import { checkJwksUrl, isLoopbackHost } from "../identity/fetch.js";
 import { DEFAULT_ALGORITHMS, SUPPORTED_ALGORITHMS } from "../identity/types.js";
 import {
-  address, boolean, dflt, fail, filePath, integer, INVALID, isMapping, list, mapOf, object, oneOf, opt, req, shown, string,
+  address, always, boolean, dflt, fail, filePath, integer, INVALID, isMapping, list, mapOf, object, oneOf, opt, req, shown, string,
   type Context, type Path, type Validator,
 } from "./schema.js";
 import { secret } from "./secret.js";
@@ -44,7 +44,7 @@ function upstreamTls(host: unknown): Validator<UpstreamTls> {
   const check = object<UpstreamTls>({ mode: dflt(oneOf(["disable", "require", "verify-full"] as const), mode), ca: opt(filePath) }, (t, at, cx) =>
     t.ca !== undefined && t.mode === "disable" ? (fail(cx, [...at, "ca"], "has no effect with mode disable"), false) : true,
   );
-  return (v, at, cx) => (v === undefined ? { mode } : check(v, at, cx));
+  return (v, at, cx) => (v === undefined || v === null ? { mode } : check(v, at, cx));
 }
 
 const host = string({ what: "a host name or address" });
@@ -63,7 +63,7 @@ const postgresUpstream: Validator<Omit<PostgresUpstream, "kind">> = withHost((ra
       user: req(string()),
       password: opt(secret),
       auth: dflt(oneOf(["trust", "password", "md5", "scram-sha-256"] as const), "scram-sha-256"),
-      tls: { check: upstreamTls(raw.host) as Validator<unknown>, default: undefined },
+      tls: always(upstreamTls(raw.host) as Validator<unknown>),
     },
     (u, at, cx) => passwordMatchesAuth(u.auth !== "trust", u.password !== undefined, `auth ${u.auth}`, at, cx),
   ),
@@ -77,7 +77,7 @@ const mysqlUpstream: Validator<Omit<MysqlUpstream, "kind">> = withHost((raw) =>
     user: req(string()),
     password: opt(secret),
     auth: dflt(oneOf(["mysql_native_password", "caching_sha2_password"] as const), "caching_sha2_password"),
-    tls: { check: upstreamTls(raw.host) as Validator<unknown>, default: undefined },
+    tls: always(upstreamTls(raw.host) as Validator<unknown>),
   }),
 );
 
