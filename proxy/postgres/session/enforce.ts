@@ -1,0 +1,140 @@
+/**
+ * Enforcement: a statement (with its Bind parameters, when known) → `input.request` →
+ * the Decider → either "go ahead" or a refusal the client sees as SQLSTATE 42501.
+ *
+ * Decision cache. A decision is cached per session (so per identity) by statement text
+ * and policy version, and only for requests without parameters: the same text, from the
+ * same identity, under the same policy, describes to the same `input.request`, so a
+ * policy that decides on the request and identity decides the same way. What the cache
+ * does not see: a policy that reads `input.session.stats` or the clock would be answered
+ * from the cache until the policy changes; such deployments pass no `policyVersion`
+ * (nothing is cached then). A cached decision keeps its original decision id.
+ */
+import type { DecisionRecord, Identity, PolicyInput, SessionInfo, ConnectionInfo, Decider } from "../../core/contracts.js";
+import { describeSqlSync, type SqlRequest } from "../statement/index.js";
+import type { Refusal } from "./types.js";
+
+/** SQLSTATE insufficient_privilege: what a denied statement looks like to a client. */
+export const DENIED = "42501";
+
+const CACHE_LIMIT = 256;
+
+export interface EnforcerContext {
+  decider: Decider;
+  identity: Identity;
+  connection: ConnectionInfo;
+  session: SessionInfo;
+  policyVersion?: () => string | number | undefined;
+}
+
+export class Enforcer {
+  private readonly cache = new Map<string, DecisionRecord>();
+  /** Bodies of SQL-level `PREPARE`d statements, so `EXECUTE name` is decided on its body. */
+  readonly prepared: Record<string, string> = Object.create(null) as Record<string, string>;
+
+  constructor(private readonly ctx: EnforcerContext) {}
+
+  /** Describes the SQL as `input.request` (never throws; unparseable SQL carries `parse_error`). */
+  describe(sql: string, params: unknown[] = []): SqlRequest {
+    const request = describeSqlSync(sql, params, { prepared: this.prepared });
+    // `PREPARE p AS …; EXECUTE p` in one string: describe EXECUTE with the body it will run.
+    const bodies = preparedBodies(request);
+    if (bodies === undefined || !request.statements.some((s) => s.kind === "execute")) return request;
+    return describeSqlSync(sql, params, { prepared: { ...this.prepared, ...bodies } });
+  }
+
+  /**
+   * Decides one request; resolves with null when it may go upstream, else the refusal.
+   * Counts `stats.statements` and `stats.denied`.
+   */
+  async decide(request: SqlRequest): Promise<Refusal | null> {
+    const stats = this.ctx.session.stats;
+    stats.statements = (stats.statements ?? 0) + 1;
+    const record = await this.record(request);
+    const refusal = refusalOf(record);
+    if (refusal !== null) stats.denied = (stats.denied ?? 0) + 1;
+    return refusal;
+  }
+
+  private async record(request: SqlRequest): Promise<DecisionRecord> {
+    const version = request.params.length === 0 ? this.ctx.policyVersion?.() : undefined;
+    // Only the text and the set of prepared bodies it can EXECUTE determine the request.
+    const key = version === undefined ? undefined : `${version}\0${request.sql}`;
+    if (key !== undefined && !/\bexecute\b/i.test(request.sql)) {
+      const hit = this.cache.get(key);
+      if (hit !== undefined) return hit;
+    }
+    const input: PolicyInput = {
+      identity: this.ctx.identity,
+      connection: this.ctx.connection,
+      session: this.ctx.session,
+      request,
+    };
+    let record: DecisionRecord;
+    try {
+      record = await this.ctx.decider.decide(input);
+    } catch (e) {
+      // The contract says deciders fail closed themselves; a throwing one is refused too.
+      record = {
+        decision_id: "",
+        revision: "",
+        decision: { allow: false, deny: [`the decider failed: ${(e as Error).message}`], approval: null, mask: [] },
+        outcome: "deny",
+      };
+    }
+    if (key !== undefined && !/\bexecute\b/i.test(request.sql) && record.decision_id !== "") {
+      if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
+      this.cache.set(key, record);
+    }
+    return record;
+  }
+
+  /** Remembers SQL-level PREPARE / DEALLOCATE of a request that was allowed and forwarded. */
+  track(request: SqlRequest): void {
+    for (const s of request.statements) {
+      if (s.kind === "prepare" && typeof s.name === "string") {
+        const body = prepareBody(s.text);
+        if (body !== undefined) this.prepared[s.name] = body;
+      } else if (s.kind === "deallocate") {
+        if (typeof s.name === "string") delete this.prepared[s.name];
+        else for (const k of Object.keys(this.prepared)) delete this.prepared[k];
+      }
+    }
+  }
+}
+
+function preparedBodies(request: SqlRequest): Record<string, string> | undefined {
+  let out: Record<string, string> | undefined;
+  for (const s of request.statements) {
+    if (s.kind !== "prepare" || typeof s.name !== "string") continue;
+    const body = prepareBody(s.text);
+    if (body !== undefined) (out ??= {})[s.name] = body;
+  }
+  return out;
+}
+
+/** The body of `PREPARE name [(types)] AS body`, cut from the statement's text. */
+function prepareBody(text: string): string | undefined {
+  const m = /^\s*prepare\s+(?:"(?:[^"]|"")*"|[^\s(]+)\s*(?:\((?:[^()]|\([^()]*\))*\))?\s*as\s+([\s\S]*)$/i.exec(text);
+  return m?.[1]?.replace(/;\s*$/, "");
+}
+
+/**
+ * The one seam between a decision and the client. Deny names the policy's reasons and
+ * the decision id; approval is refused for now (the approvals workflow will hold or
+ * defer here); allow passes.
+ */
+export function refusalOf(record: DecisionRecord): Refusal | null {
+  switch (record.outcome) {
+    case "allow":
+      return null;
+    case "approval": {
+      const reason = record.decision.approval?.reason ?? "approval required";
+      return { sqlstate: DENIED, message: `requires approval: ${reason} (approval id ${record.decision_id})`, record };
+    }
+    case "deny": {
+      const reasons = record.decision.deny.length > 0 ? record.decision.deny.join("; ") : "not allowed by policy";
+      return { sqlstate: DENIED, message: `denied by policy: ${reasons} (decision ${record.decision_id})`, record };
+    }
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * Upstream → client. Upstream bytes are forwarded as the slices they arrived in (no
+ * decoding, no copies); the relay only walks message headers to find ReadyForQuery,
+ * which it needs for three things:
+ *
+ * - the transaction status, for the ReadyForQuery the gateway sends itself after a denial;
+ * - ordering: the gateway's own messages (a denial's ErrorResponse) must reach the client
+ *   after the responses to everything forwarded before them, i.e. after a given number of
+ *   upstream ReadyForQuery messages;
+ * - swallowing the ReadyForQuery of a Sync the gateway sent on its own (to close an
+ *   extended-protocol batch that a denial cut short).
+ */
+import type { TransactionStatus } from "../codec/index.js";
+
+const Z = 0x5a; // ReadyForQuery
+
+/** Something the gateway wants the client to see, at its place in the response stream. */
+interface Injected {
+  /** How many upstream ReadyForQuery messages must have gone by first. */
+  after: number;
+  data: Buffer | ((status: TransactionStatus) => Buffer);
+}
+
+export class ServerRelay {
+  /** The transaction status of the latest upstream ReadyForQuery. */
+  status: TransactionStatus;
+  /** For each ReadyForQuery still owed by upstream, in order: whether to swallow it. */
+  private readonly expected: boolean[] = [];
+  private expectedHead = 0;
+  private readySeen = 0;
+  private readyOwedTotal = 0;
+  private readonly injected: Injected[] = [];
+
+  // Header parsing state across chunks.
+  private header = Buffer.alloc(5);
+  private headerFill = 0;
+  private bodyLeft = 0;
+  /** Bytes of a ReadyForQuery in progress (it is held back until complete). */
+  private zFill = 0;
+  private zBuf = Buffer.alloc(6);
+  private failed = false;
+
+  constructor(
+    status: TransactionStatus,
+    private readonly write: (chunks: Buffer[]) => void,
+    private readonly onViolation: (message: string) => void,
+  ) {
+    this.status = status;
+  }
+
+  /** Whether everything forwarded has been answered and nothing of ours is queued. */
+  get idle(): boolean {
+    return this.readySeen === this.readyOwedTotal && this.injected.length === 0;
+  }
+
+  /** The session forwarded a Query or Sync: upstream owes one ReadyForQuery. */
+  expectReady(swallow = false): void {
+    this.expected.push(swallow);
+    this.readyOwedTotal++;
+  }
+
+  /**
+   * Queues the gateway's own bytes after the responses to everything forwarded so far. A
+   * function is called with the transaction status current at that point.
+   */
+  inject(data: Injected["data"]): void {
+    if (this.injected.length === 0 && this.readySeen === this.readyOwedTotal) {
+      this.write([typeof data === "function" ? data(this.status) : data]);
+      return;
+    }
+    this.injected.push({ after: this.readyOwedTotal, data });
+  }
+
+  feed(chunk: Buffer): void {
+    if (this.failed) return;
+    const out: Buffer[] = [];
+    let passFrom = 0;
+    let i = 0;
+    const n = chunk.length;
+    while (i < n) {
+      if (this.bodyLeft > 0) {
+        const k = Math.min(this.bodyLeft, n - i);
+        if (this.zFill > 0) {
+          chunk.copy(this.zBuf, this.zFill, i, i + k);
+          this.zFill += k;
+        }
+        i += k;
+        this.bodyLeft -= k;
+        if (this.bodyLeft === 0 && this.zFill > 0) {
+          this.completeReady(out);
+          passFrom = i;
+        }
+        continue;
+      }
+      // At a message boundary (or inside a header split across chunks).
+      if (this.headerFill === 0 && chunk[i] === Z) {
+        if (i > passFrom) out.push(chunk.subarray(passFrom, i));
+      }
+      const k = Math.min(5 - this.headerFill, n - i);
+      chunk.copy(this.header, this.headerFill, i, i + k);
+      this.headerFill += k;
+      i += k;
+      if (this.headerFill < 5) break;
+      this.headerFill = 0;
+      const length = this.header.readInt32BE(1);
+      const isZ = this.header[0] === Z;
+      if (length < 4 || (isZ && length !== 5)) {
+        this.failed = true;
+        if (!isZ && i - k > passFrom) out.push(chunk.subarray(passFrom, i - k));
+        this.flush(out);
+        this.onViolation(`upstream sent a message '${String.fromCharCode(this.header[0]!)}' with invalid length ${length}`);
+        return;
+      }
+      this.bodyLeft = length - 4;
+      if (isZ) {
+        this.header.copy(this.zBuf, 0, 0, 5);
+        this.zFill = 5;
+      }
+    }
+    // Forward the rest of a chunk, unless it is part of a held-back ReadyForQuery.
+    if (this.zFill === 0 && passFrom < n && !(this.headerFill > 0 && this.header[0] === Z)) out.push(passFrom === 0 ? chunk : chunk.subarray(passFrom));
+    this.flush(out);
+  }
+
+  private completeReady(out: Buffer[]): void {
+    const status = String.fromCharCode(this.zBuf[5]!);
+    this.zFill = 0;
+    if (status === "I" || status === "T" || status === "E") this.status = status;
+    const swallow = this.expectedHead < this.expected.length ? this.expected[this.expectedHead++]! : false;
+    if (this.expectedHead > 64) {
+      this.expected.splice(0, this.expectedHead);
+      this.expectedHead = 0;
+    }
+    this.readySeen++;
+    if (this.readySeen > this.readyOwedTotal) this.readyOwedTotal = this.readySeen; // a ReadyForQuery we did not ask for
+    if (!swallow) out.push(Buffer.from(this.zBuf));
+    while (this.injected.length > 0 && this.injected[0]!.after <= this.readySeen) {
+      const { data } = this.injected.shift()!;
+      out.push(typeof data === "function" ? data(this.status) : data);
+    }
+  }
+
+  private flush(out: Buffer[]): void {
+    if (out.length > 0) this.write(out);
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * The gateway's configuration and the small records its stages share.
+ */
+import type { SecureContextOptions } from "node:tls";
+import type { Authenticator, ConnectionInfo, Decider, DecisionRecord } from "../../core/contracts.js";
+
+/** How the gateway reaches the real PostgreSQL; credentials never leave the gateway. */
+export interface UpstreamConfig {
+  host: string;
+  port: number;
+  user: string;
+  /** For cleartext, md5 or SCRAM-SHA-256, whichever the server asks for; absent for trust. */
+  password?: string;
+  /** The database to open; when absent, the one the client asked for. */
+  database?: string;
+  /** `disable` (default), `require` (encrypted, certificate not checked), `verify-full` (CA + host name). */
+  tls?: "disable" | "require" | "verify-full";
+  /** PEM CA bundle for `verify-full`. */
+  ca?: string | Buffer;
+  /** Give up on an unresponsive upstream after this long (default 10 s). */
+  connectTimeoutMs?: number;
+}
+
+export interface GatewayOptions {
+  upstream: UpstreamConfig;
+  /** `input.connection`: the name and tags policies see. */
+  connection: ConnectionInfo;
+  decider: Decider;
+  authenticator: Authenticator;
+  /** Certificate and key answering `SSLRequest`; without them the gateway declines TLS. */
+  tls?: Pick<SecureContextOptions, "cert" | "key" | "ca" | "minVersion">;
+  /** Refuse clients that do not negotiate TLS (cancel requests are still accepted, as PostgreSQL does). */
+  requireTls?: boolean;
+  /**
+   * Accept a token over a plaintext connection. Only for loopback tests: the token is a
+   * bearer credential.
+   */
+  allowPlaintextPassword?: boolean;
+  /**
+   * Any value that changes whenever the active policy changes (the policy watcher's
+   * generation, say). When given, decisions on parameterless requests are cached per
+   * session by statement text and this version; without it nothing is cached.
+   */
+  policyVersion?: () => string | number | undefined;
+  /** Where the gateway reports connection-level events; never receives credentials. */
+  log?: (event: GatewayLogEvent) => void;
+}
+
+/** One line of the gateway's own log. Messages never contain upstream credentials or tokens. */
+export interface GatewayLogEvent {
+  level: "info" | "warn" | "error";
+  session?: string;
+  message: string;
+}
+
+/** What a session keeps about the upstream backend, for routing cancel requests. */
+export interface BackendKey {
+  processId: number;
+  secretKey: Buffer;
+}
+
+/**
+ * The seam where a non-allow decision turns into what the client sees. Approvals are
+ * refused for now; the approvals workflow will hold or defer here instead.
+ */
+export type Refusal = { sqlstate: string; message: string; record: DecisionRecord };
