@@ -10,7 +10,7 @@
  * - result: when the module reports that every number it dumped was an integer a double
  *   holds exactly, the native `JSON.parse` loses nothing.
  */
-import { RNumber, RObject, fromJSON, parseJSON, stringifyJSON, type Value } from "../values/index.js";
+import { RNumber, RObject, RSet, fromJSON, parseJSON, stringifyJSON, toRegoText, type Value } from "../values/index.js";
 import { PolicyError } from "./errors.js";
 
 /** Nesting beyond this takes the slow path (and its own depth limit). */
@@ -61,6 +61,25 @@ export function toJSONText(value: unknown): string {
   } catch (e) {
     throw new PolicyError("invalid_json", `cannot serialise to JSON: ${e instanceof Error ? e.message : String(e)}`);
   }
+}
+
+/**
+ * True when a value holds what JSON cannot say: a set, or an object key that is not a
+ * string (OPA's `input_term`s do). Such input crosses as Rego value text through
+ * `opa_value_parse` instead of JSON, which would turn sets into arrays.
+ */
+export function needsRegoText(x: unknown): boolean {
+  if (x instanceof RSet) return true;
+  if (Array.isArray(x)) return x.some(needsRegoText);
+  if (x instanceof RObject) {
+    for (const [k, v] of x.entries()) if (typeof k !== "string" || needsRegoText(v)) return true;
+  }
+  return false;
+}
+
+/** A value as Rego text for `opa_value_parse` (sets as `{…}`/`set()`). */
+export function toRegoValueText(x: Value): string {
+  return toRegoText(x);
 }
 
 /** `JSON.parse` output whose numbers are all safe integers -> values. */

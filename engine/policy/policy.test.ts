@@ -69,3 +69,17 @@ describe("compile + loadPolicy", () => {
     expect((await errorOf(() => compileWasm(wide.build()))).message).toContain("at most 4");
   });
 });
+
+describe("input that JSON cannot carry", () => {
+  test("a set in the input (and a set as a key) reaches the module intact, not as an array", async () => {
+    const { RNumber: N, RObject: O, RSet: S } = await import("../values/index.js");
+    const source = "package t\n\nmember if input.foo[{1}][1] == 1\n\nkind := type_name(input.foo)\n";
+    const wasm = await compile({ modules: [{ file: "t.rego", source }], entrypoints: ["t/member", "t/kind"] });
+    const policy = await loadPolicy(wasm);
+    const input = O.from([["foo", S.from([S.from([N.fromInt(1)])])]]);
+    expect(stringifyJSON(policy.evaluate(input, "t/member")[0]!)).toBe('{"result":true}');
+    expect(stringifyJSON(policy.evaluate(input, "t/kind")[0]!)).toBe('{"result":"set"}');
+    // plain JSON input still takes the fast opa_eval path and means the same thing
+    expect(stringifyJSON(policy.evaluate({ foo: [[1]] }, "t/kind")[0]!)).toBe('{"result":"array"}');
+  });
+});

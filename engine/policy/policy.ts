@@ -18,7 +18,7 @@ import type { Value } from "../values/index.js";
 import { CodegenError, generate, type CodegenOptions } from "../wasm/codegen.js";
 import { decode, encode } from "./bridge.js";
 import { PolicyError, fromAbortMessage } from "./errors.js";
-import { readResultSet, toJSONText } from "./io.js";
+import { needsRegoText, readResultSet, toJSONText, toRegoValueText } from "./io.js";
 
 export { PolicyError, type PolicyErrorCode } from "./errors.js";
 
@@ -195,10 +195,13 @@ export async function loadPolicy(wasm: Uint8Array | ArrayBuffer, options: LoadOp
     if (need > 0) mem.grow(Math.ceil(need / 65536));
     return encoder.encodeInto(text, bytes().subarray(addr)).written;
   };
+  /** Parses a value into the module: as JSON, or as Rego value text when it holds sets. */
   const parseInto = (value: unknown): number => {
-    const text = toJSONText(value);
+    const asRego = needsRegoText(value);
+    const text = asRego ? toRegoValueText(value as Value) : toJSONText(value);
     const addr = x.opa_malloc!(text.length * 3);
-    const v = x.opa_json_parse!(addr, writeText(text, addr));
+    const len = writeText(text, addr);
+    const v = asRego ? x.opa_value_parse!(addr, len) : x.opa_json_parse!(addr, len);
     if (v === 0) throw new PolicyError("invalid_json", "the module could not parse the value");
     return v;
   };
@@ -215,7 +218,8 @@ export async function loadPolicy(wasm: Uint8Array | ArrayBuffer, options: LoadOp
       state.nowMs = Date.now();
       try {
         let out: number;
-        if (sdk.minorVersion >= 2) {
+        // opa_eval reads its input as JSON only; an input with sets takes the ctx path.
+        if (sdk.minorVersion >= 2 && !needsRegoText(input)) {
           // opa_eval parses the input itself from bytes at the data heap top
           const inputAddr = input === undefined ? 0 : sdk.dataHeapPtr;
           const inputLen = input === undefined ? 0 : writeText(toJSONText(input), inputAddr);
