@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { parse, stringify } from "yaml";
 import { createAuthenticator } from "../identity/authenticator.js";
 import { createDemoIssuer } from "../identity/demo-issuer.js";
@@ -295,5 +295,17 @@ describe("secrets", () => {
     const pw = (c.connections[0]!.upstream as PostgresUpstream).password!;
     for (const shown of [JSON.stringify(c), `${pw}`, String(pw), inspect(c, { depth: null }), inspect(pw)]) expect(shown).not.toContain("s3cr3t-pg");
     expect(JSON.stringify(pw)).toBe('"***"');
+  });
+});
+
+describe("README", () => {
+  it("its example config is valid", () => {
+    const readme = readFileSync(new URL("./README.md", import.meta.url), "utf8") as string;
+    const example = /## Example\n\n```yaml\n([\s\S]*?)```/.exec(readme)![1]!;
+    mkdirSync(join(dir, "secrets"), { recursive: true });
+    writeFileSync(join(dir, "secrets/log-hmac.key"), "k\n");
+    const c = ok(parseConfig(example, { baseDir: dir, env: { SHOP_DB_PASSWORD: "pw" } }));
+    expect(c.connections[0]!.upstream).toMatchObject({ kind: "postgres", tls: { mode: "verify-full", ca: join(dir, "tls/db-ca.pem") } });
+    expect(c.policy.dir).toBe(join(dir, "../policies"));
   });
 });
