@@ -147,10 +147,10 @@ function formatOne(spec: Spec, a: Arg): string {
         break;
       case "c":
         if (a.big) return badVerb(spec, a);
-        return pad(String.fromCodePoint(Number(a.v)), "", spec, false);
+        return pad(String.fromCodePoint(validRune(a.v)), "", spec, false);
       case "q":
         if (a.big) return badVerb(spec, a);
-        return pad(`'${String.fromCodePoint(Number(a.v))}'`, "", spec, false);
+        return pad(quoteRune(validRune(a.v)), "", spec, false);
       default:
         return badVerb(spec, a);
     }
@@ -260,3 +260,20 @@ export function goSprintf(format: string, values: readonly Value[]): string {
 export const sprintfBuiltins: Builtin[] = [
   def("sprintf", ["string", "array[any]"], "string", (args) => goSprintf(str("sprintf", args, 1), arr("sprintf", args, 2))),
 ];
+
+/** Go's rune conversion: anything that is not a Unicode scalar value becomes U+FFFD. */
+function validRune(v: bigint | number): number {
+  const n = Number(v);
+  return Number.isInteger(n) && n >= 0 && n <= 0x10ffff && !(n >= 0xd800 && n <= 0xdfff) ? n : 0xfffd;
+}
+
+const RUNE_ESCAPES: Record<number, string> = { 7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r", 39: "\\'", 92: "\\\\" };
+
+/** Go's `strconv.QuoteRune`: a single-quoted literal, control characters escaped. */
+function quoteRune(cp: number): string {
+  const escaped = RUNE_ESCAPES[cp];
+  if (escaped !== undefined) return `'${escaped}'`;
+  if (cp < 0x20 || cp === 0x7f) return `'\\x${cp.toString(16).padStart(2, "0")}'`;
+  if (cp >= 0x80 && cp < 0xa0) return `'\\u${cp.toString(16).padStart(4, "0")}'`;
+  return `'${String.fromCodePoint(cp)}'`;
+}

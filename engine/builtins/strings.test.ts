@@ -85,3 +85,19 @@ describe("sprintf (Go fmt)", () => {
     expect(call("sprintf", "%t", [true])).toBe("%!t(string=true)");
   });
 });
+
+describe("sprintf %c and %q on integers follow Go", () => {
+  test("valid runes print; escapes as strconv.QuoteRune", () => {
+    expect(callJSON("sprintf", "%c%c", [72, 105])).toBe('"Hi"');
+    expect(callJSON("sprintf", "%q", [97])).toBe(`"'a'"`);
+    expect(callJSON("sprintf", "%q", [10])).toBe(`"'\\\\n'"`);
+    expect(callJSON("sprintf", "%q", [0])).toBe(`"'\\\\x00'"`);
+  });
+
+  test("negative, surrogate and out-of-range values become U+FFFD instead of throwing", () => {
+    for (const n of [-1, 0xd800, 0x110000]) {
+      expect(callJSON("sprintf", "%q", [n])).toBe(`"'\uFFFD'"`);
+      expect(callJSON("sprintf", "%c", [n])).toBe('"\uFFFD"');
+    }
+  });
+});
