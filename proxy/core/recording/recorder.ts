@@ -61,7 +61,7 @@ export async function startRecording(
     return { ok: false, error: `cannot create recording ${path}: ${messageOf(error)}` };
   }
   const recorder = new SessionRecorder(file, connect.session, started, options.key, options.secrets ?? [], now);
-  const first = recorder.append("connect", { ...connect });
+  const first = recorder.append("connect", { ...connect }, started);
   if (!first.ok) return first;
   const synced = await recorder.flush();
   return synced.ok ? { ok: true, recorder } : synced;
@@ -158,7 +158,7 @@ export class SessionRecorder {
   }
 
   /** Encodes and queues one line. Exposed for `startRecording` and asciicast checkpoints. */
-  append(type: RecordType, payload: Record<string, unknown>): Written {
+  append(type: RecordType, payload: Record<string, unknown>, at?: bigint): Written {
     if (this.ended) return { ok: false, error: `recording ${this.path} has ended` };
     if (this.file.error) return { ok: false, error: `recording ${this.path} failed earlier: ${this.file.error.message}` };
     let { value, count: scrubbed } = this.scrub(payload);
@@ -169,7 +169,7 @@ export class SessionRecorder {
         value = { scrub_failed: true, ...(type === "event" ? { kind: this.scrub(String(payload.kind)).value } : {}) };
         scrubbed = Math.max(scrubbed, 1);
       }
-      text = encodeLine({ seq: this.seq + 1, ts: formatNs(this.now()), type, payload: value, scrubbed, prev: this.prev }, this.key);
+      text = encodeLine({ seq: this.seq + 1, ts: formatNs(at ?? this.now()), type, payload: value, scrubbed, prev: this.prev }, this.key);
     } catch (error) {
       return { ok: false, error: `cannot encode a ${type} line: ${messageOf(error)}` };
     }

@@ -92,11 +92,12 @@ export function replayText({ records, skipped }: ReadRecording): string {
 function header(c: RecordLine): string[] {
   const id = (c.identity ?? {}) as { sub?: unknown; email?: unknown; issuer?: unknown; agent?: unknown; groups?: unknown };
   const conn = (c.connection ?? {}) as { name?: unknown; type?: unknown };
-  const who = [str(id.email), str(id.sub) && `sub ${str(id.sub)}`, str(id.issuer) && `issuer ${str(id.issuer)}`].filter(Boolean);
+  const who = str(id.email) ? [str(id.email), str(id.sub) && `sub ${str(id.sub)}`] : [str(id.sub)];
+  if (str(id.issuer)) who.push(`issuer ${str(id.issuer)}`);
   const groups = Array.isArray(id.groups) && id.groups.length ? `, groups ${id.groups.map(str).join(" ")}` : "";
   const lines = [
     `session ${str(c.session)} on ${str(conn.name) || "?"} (${str(conn.type) || "?"})`,
-    `  identity  ${who.length > 1 ? `${who[0]} (${who.slice(1).join(", ")})` : (who[0] ?? "?")}${groups}${id.agent === true ? ", agent" : ""}`,
+    `  identity  ${who[0] || "?"}${who.length > 1 ? ` (${who.slice(1).filter(Boolean).join(", ")})` : ""}${groups}${id.agent === true ? ", agent" : ""}`,
     `  client    ${str(c.client_addr) || "?"}${str(c.application_name) ? `, application ${str(c.application_name)}` : ""}`,
     `  started   ${str(c.ts)}`,
   ];
