@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { exportSPKI, generateKeyPair, SignJWT, base64url } from "jose";
 import { createAuthenticator } from "./authenticator.js";
 import { createDemoIssuer, type DemoAlg, type DemoIssuer } from "./demo-issuer.js";
@@ -165,6 +166,46 @@ describe("rejected tokens", () => {
     expect(await expectError(auth.authenticate(noSub), noSub)).toBe("token has no sub claim");
     const noIss = await i.mint({ sub: "a", claims: { iss: undefined } });
     expect(await expectError(auth.authenticate(noIss), noIss)).toBe("token has no iss claim");
+  });
+});
+
+describe("hostile headers", () => {
+  it("ignore keys embedded in or pointed to by the token (jwk, jku, x5u)", async () => {
+    const i = await demo("ES256");
+    const auth = createAuthenticator({ providers: [i.provider()] });
+    const { publicKey, privateKey } = await generateKeyPair("ES256", { extractable: true });
+    const { exportJWK } = await import("jose");
+    const payload = { iss: ISS, aud: AUD, sub: "root", exp: Math.floor(Date.now() / 1000) + 600 };
+    const withJwk = await new SignJWT(payload).setProtectedHeader({ alg: "ES256", jwk: await exportJWK(publicKey) }).sign(privateKey);
+    expect(await expectError(auth.authenticate(withJwk), withJwk)).toBe("signature verification failed");
+    const withJku = await new SignJWT(payload).setProtectedHeader({ alg: "ES256", kid: "attacker", jku: "https://evil.test/jwks.json", x5u: "https://evil.test/c.pem" }).sign(privateKey);
+    expect(await expectError(auth.authenticate(withJku), withJku)).toBe("no key with kid attacker in the issuer's JWKS");
+  });
+
+  it("never throw and never echo the token, whatever the input (property)", async () => {
+    const i = await demo("ES256");
+    const auth = createAuthenticator({ providers: [{ ...i.provider(), minRefreshIntervalSeconds: 3600 }] });
+    const valid = await i.mint({ sub: "a" });
+    const [h, p, sig] = valid.split(".") as [string, string, string];
+    const part = fc.oneof(fc.string(), fc.base64String(), fc.jsonValue().map((v) => b64json(v)), fc.constantFrom(h, p, sig));
+    const header = fc.record({ alg: fc.oneof(fc.constantFrom("none", "ES256", "HS256", "RS256", "EdDSA"), fc.string()), kid: fc.oneof(fc.string(), fc.integer(), fc.constant(i.kid)) }, { requiredKeys: [] });
+    const claims = fc.record({ iss: fc.oneof(fc.constant(ISS), fc.string()), aud: fc.oneof(fc.constant(AUD), fc.string()), exp: fc.oneof(fc.integer(), fc.string()), sub: fc.jsonValue() }, { requiredKeys: [] });
+    const token = fc.oneof(
+      fc.tuple(part, part, part).map((t) => t.join(".")),
+      fc.tuple(header, claims, part).map(([hh, c, s3]) => `${b64json(hh)}.${b64json(c)}.${s3}`),
+      fc.string(),
+    );
+    await fc.assert(
+      fc.asyncProperty(token, async (t) => {
+        const r = await auth.authenticate(t);
+        expect(r).toHaveProperty("error");
+        const error = (r as { error: string }).error;
+        expect(error).not.toMatch(/\n/);
+        expect(error.length).toBeLessThan(300);
+        if (t.length > 20) expect(error).not.toContain(t);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
