@@ -1,0 +1,142 @@
+/**
+ * Stage 1: a rule's `method`, parsed once, and what it does to a piece of text.
+ *
+ * | method        | text result                                                        |
+ * | ------------- | ------------------------------------------------------------------ |
+ * | `redact`      | `****` (fixed, so the length of the value is not revealed)         |
+ * | `partial[:N]` | the last N (default 4) maskable characters kept, the others `*`;   |
+ * |               | separators (ASCII punctuation and spaces) stay in place, and never |
+ * |               | more than half of the maskable characters are revealed             |
+ * | `last4`       | `partial:4` (policies/README.md: "keep the last four characters")  |
+ * | `hash[:N]`    | HMAC-SHA-256 under the gateway key, lower-case hex, optionally cut |
+ * |               | to its first N hex characters (8..64): equal inputs give equal     |
+ * |               | outputs, so joins and group-bys on masked values still work        |
+ * | `null`        | NULL (inside free text or JSON: see kinds.ts and scan.ts)          |
+ * | `zero`        | numbers become `0`; everything else as `redact`                    |
+ *
+ * `partial` keeps separators so that a masked card still reads `**** **** **** 1111`, and
+ * counts `*` as maskable so that masking a masked value again changes nothing.
+ */
+import { createHmac, createSecretKey, type KeyObject } from "node:crypto";
+import type { Method } from "./types.js";
+
+export const REDACTED = "****";
+
+/** Parses `name[:arg]`; a string is the reason it is not a method. */
+export function parseMethod(text: string): Method | string {
+  const colon = text.indexOf(":");
+  const name = (colon < 0 ? text : text.slice(0, colon)).trim().toLowerCase();
+  const arg = colon < 0 ? undefined : text.slice(colon + 1).trim();
+  const integer = (min: number, max: number): number | string => {
+    if (arg === undefined) return Number.NaN;
+    if (!/^\d+$/.test(arg)) return `method ${JSON.stringify(text)}: ${JSON.stringify(arg)} is not a whole number`;
+    const n = Number(arg);
+    return n < min || n > max ? `method ${JSON.stringify(text)}: ${n} is outside ${min}..${max}` : n;
+  };
+  const noArg = (m: Method): Method | string => (arg === undefined ? m : `method ${JSON.stringify(name)} takes no argument`);
+  switch (name) {
+    case "redact":
+      return noArg({ kind: "redact" });
+    case "null":
+      return noArg({ kind: "null" });
+    case "zero":
+      return noArg({ kind: "zero" });
+    case "last4":
+      return noArg({ kind: "partial", keep: 4 });
+    case "partial": {
+      const n = integer(0, 64);
+      if (typeof n === "string") return n;
+      return { kind: "partial", keep: Number.isNaN(n) ? 4 : n };
+    }
+    case "hash": {
+      const n = integer(8, 64);
+      if (typeof n === "string") return n;
+      return { kind: "hash", hexChars: Number.isNaN(n) ? 64 : n };
+    }
+    default:
+      return `unknown method ${JSON.stringify(text)} (known: redact, partial[:N], last4, hash[:N], null, zero)`;
+  }
+}
+
+/**
+ * How strongly a method hides a value, for choosing between two rules on the same
+ * column: the stronger one wins (fail closed).
+ */
+export function strength(m: Method): number {
+  switch (m.kind) {
+    case "null":
+      return 5;
+    case "redact":
+    case "zero":
+      return 4;
+    case "hash":
+      return 3;
+    case "partial":
+      return 2 - m.keep / 100;
+  }
+}
+
+/** Keyed hashing; `hash(value)` is lower-case hex of HMAC-SHA-256. */
+export type Hasher = (value: string) => string;
+
+/**
+ * A hasher under `key`. The last results are cached (bounded) because masked columns
+ * repeat values (the same customer on many orders), and an HMAC costs far more than a
+ * map lookup; the cache lives only as long as the hasher.
+ */
+export function createHasher(key: string | Uint8Array, cacheSize = 4096): Hasher {
+  const secret: KeyObject = createSecretKey(typeof key === "string" ? Buffer.from(key, "utf8") : Buffer.from(key));
+  const cache = new Map<string, string>();
+  return (value) => {
+    const hit = cache.get(value);
+    if (hit !== undefined) return hit;
+    const digest = createHmac("sha256", secret).update(value, "utf8").digest("hex");
+    if (cache.size >= cacheSize) cache.clear();
+    cache.set(value, digest);
+    return digest;
+  };
+}
+
+/** ASCII punctuation and whitespace stay in place under `partial`; `*` does not count as one. */
+function isSeparator(code: number): boolean {
+  if (code >= 0x80) return false;
+  if ((code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122)) return false;
+  return code !== 42;
+}
+
+/** `partial:keep` of `value`, counting code points so that no surrogate pair is split. */
+export function partial(value: string, keep: number): string {
+  let maskable = 0;
+  for (const ch of value) if (!isSeparator(ch.codePointAt(0)!)) maskable++;
+  const shown = Math.min(keep, Math.floor(maskable / 2));
+  let hideLeft = maskable - shown;
+  let out = "";
+  for (const ch of value) {
+    if (isSeparator(ch.codePointAt(0)!)) out += ch;
+    else if (hideLeft > 0) {
+      out += "*";
+      hideLeft--;
+    } else out += ch;
+  }
+  return out;
+}
+
+/**
+ * The text a method puts in place of `value`, or `null` for the `null` method (the
+ * caller decides what NULL means where the value sits).
+ */
+export function maskString(value: string, method: Method, hash: Hasher): string | null {
+  switch (method.kind) {
+    case "redact":
+    case "zero":
+      return REDACTED;
+    case "null":
+      return null;
+    case "partial":
+      return partial(value, method.keep);
+    case "hash": {
+      const digest = hash(value);
+      return method.hexChars >= 64 ? digest : digest.slice(0, method.hexChars);
+    }
+  }
+}
