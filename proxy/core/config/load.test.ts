@@ -8,7 +8,10 @@ import { parse, stringify } from "yaml";
 import { createAuthenticator } from "../identity/authenticator.js";
 import { createDemoIssuer } from "../identity/demo-issuer.js";
 import { toConnectionInfo, toIdentityConfig, toMaskConfig } from "./adapt.js";
-import { formatConfigError, loadConfig, parseConfig, type LoadResult } from "./load.js";
+import { formatConfigError, loadConfig, parseConfig as parseWithFiles, type LoadOptions, type LoadResult } from "./load.js";
+
+/** Most tests name files that do not exist; file checks have their own test. */
+const parseConfig = (text: string, options: LoadOptions = {}) => parseWithFiles(text, { checkFiles: false, ...options });
 import type { ConfigError } from "./schema.js";
 import type { Config, PostgresUpstream } from "./types.js";
 
@@ -166,7 +169,7 @@ admin: {address: "127.0.0.1:9090"}
     mkdirSync(sub);
     writeFileSync(join(sub, "pg.pass"), "from-a-file\n");
     writeFileSync(join(sub, "portcullis.yaml"), MINIMAL.replace('"${PG_PASSWORD}"', "file:pg.pass"));
-    const c = ok(loadConfig(join(sub, "portcullis.yaml"), { env: {} }));
+    const c = ok(loadConfig(join(sub, "portcullis.yaml"), { env: {}, checkFiles: false }));
     expect((c.connections[0]!.upstream as PostgresUpstream).password?.reveal()).toBe("from-a-file");
     expect(c.policy.dir).toBe(join(sub, "policies"));
     expect(errorsOf(loadConfig(join(sub, "missing.yaml")))).toEqual([{ path: "", message: `cannot read config file ${join(sub, "missing.yaml")}: ENOENT` }]);
@@ -270,6 +273,35 @@ policy:
     expect(errorsOf(parseConfig("policy: {dir: a}\npolicy: {dir: b}\n", {}))[0]!.message).toMatch(/^invalid YAML: .*unique/i);
     expect(errorsOf(parseConfig("", {}))).toEqual([{ path: "", message: "the config is empty" }]);
     expect(errorsOf(parseConfig("- 1\n", {}))).toEqual([{ path: "", message: "expected a mapping, got a list", line: 1 }]);
+  });
+});
+
+describe("files", () => {
+  it("that the gateway reads must exist; all missing ones are reported", () => {
+    const text = variant((d) => {
+      d.listeners[0].tls = { cert: "tls/missing.crt", key: "tls" };
+      d.connections[0].upstream.tls = { mode: "verify-full", ca: "ca.pem" };
+      d.decision_log = { path: "no-such-folder/d.log" };
+    });
+    const errors = errorsOf(parseWithFiles(text, { env: ENV, baseDir: dir }));
+    mkdirSync(join(dir, "tls"), { recursive: true });
+    expect(errors.map((e) => `${e.path}: ${e.message}`)).toEqual([
+      `listeners[0].tls.cert: cannot read ${join(dir, "tls/missing.crt")}: ENOENT`,
+      `listeners[0].tls.key: cannot read ${join(dir, "tls")}: ENOENT`,
+      `connections[0].upstream.tls.ca: cannot read ${join(dir, "ca.pem")}: ENOENT`,
+      `identity.providers[0].jwks_file: cannot read ${join(dir, "keys/jwks.json")}: ENOENT`,
+      `policy.dir: cannot read ${join(dir, "policies")}: ENOENT`,
+      `decision_log.path: cannot create ${join(dir, "no-such-folder/d.log")}: folder ${join(dir, "no-such-folder")}: ENOENT`,
+    ]);
+    // Present files and folders pass; a folder where a file is wanted does not.
+    mkdirSync(join(dir, "keys"), { recursive: true });
+    mkdirSync(join(dir, "policies"), { recursive: true });
+    writeFileSync(join(dir, "keys/jwks.json"), '{"keys":[]}');
+    writeFileSync(join(dir, "tls/gw.crt"), "x");
+    writeFileSync(join(dir, "ca.pem"), "x");
+    const fixed = text.replace("tls/missing.crt", "tls/gw.crt").replace("no-such-folder/d.log", "d.log");
+    expect(errorsOf(parseWithFiles(fixed, { env: ENV, baseDir: dir })).map((e) => `${e.path}: ${e.message}`)).toEqual([`listeners[0].tls.key: ${join(dir, "tls")} is not a file`]);
+    expect(ok(parseWithFiles(fixed.replace("key: tls", "key: tls/gw.crt"), { env: ENV, baseDir: dir })).decision_log?.path).toBe(join(dir, "d.log"));
   });
 });
 

@@ -17,6 +17,8 @@ export interface LoadOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Folder for relative paths when loading text. Default the current directory. */
   baseDir?: string;
+  /** Check that referenced files and folders exist (certificates, CAs, JWKS files, policy dir). Default true. */
+  checkFiles?: boolean;
 }
 
 export type LoadResult = { config: Config } | { errors: ConfigError[] };
@@ -59,7 +61,7 @@ export function parseConfig(text: string, options: LoadOptions = {}): LoadResult
   } catch (e) {
     return { errors: [{ path: "", message: `invalid YAML: ${(e as Error).message}` }] };
   }
-  const cx: Context = { errors: [], baseDir: options.baseDir ?? process.cwd(), env: options.env ?? process.env };
+  const cx: Context = { errors: [], baseDir: options.baseDir ?? process.cwd(), env: options.env ?? process.env, checkFiles: options.checkFiles ?? true };
   const checked = raw === null || raw === undefined ? fail(cx, [], "the config is empty") : topLevel(raw, [], cx);
   if (checked !== INVALID) crossCheck(checked.listeners, checked.connections, cx);
   if (cx.errors.length > 0 || checked === INVALID) return { errors: cx.errors.map((e) => withLine(e, doc, lines)) };

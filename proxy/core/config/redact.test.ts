@@ -2,7 +2,9 @@ import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { stringify } from "yaml";
-import { formatConfigError, parseConfig } from "./load.js";
+import { formatConfigError, parseConfig as parseWithFiles, type LoadOptions } from "./load.js";
+
+const parseConfig = (text: string, options: LoadOptions = {}) => parseWithFiles(text, { checkFiles: false, ...options });
 import { redact } from "./redact.js";
 import { formatPath } from "./schema.js";
 import { Secret } from "./secret.js";

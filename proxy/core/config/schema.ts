@@ -7,7 +7,8 @@
  * or more errors in the context; validation goes on past errors so that one run reports
  * every problem of the file.
  */
-import { isAbsolute, resolve } from "node:path";
+import { accessSync, constants, statSync } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
 
 export const INVALID: unique symbol = Symbol("invalid");
 export type Invalid = typeof INVALID;
@@ -27,6 +28,8 @@ export interface Context {
   /** Where relative file paths (and `file:` secrets) are resolved. */
   baseDir: string;
   env: Readonly<Record<string, string | undefined>>;
+  /** Check that files and folders the gateway reads at start-up exist. */
+  checkFiles: boolean;
 }
 
 export type Validator<T> = (value: unknown, at: Path, cx: Context) => T | Invalid;
@@ -166,6 +169,46 @@ export const filePath: Validator<string> = (v, at, cx) => {
   const s = string({ what: "a file path" })(v, at, cx);
   if (s === INVALID) return s;
   return isAbsolute(s) ? s : resolve(cx.baseDir, s);
+};
+
+/**
+ * A file the gateway reads at start-up or on first use (certificates, CAs, JWKS files):
+ * a missing one is reported with the rest of the config's problems instead of at the first
+ * client connection.
+ */
+export const existingFile: Validator<string> = (v, at, cx) => {
+  const p = filePath(v, at, cx);
+  if (p === INVALID || !cx.checkFiles) return p;
+  try {
+    if (!statSync(p).isFile()) return fail(cx, at, `${p} is not a file`);
+    accessSync(p, constants.R_OK);
+  } catch (e) {
+    return fail(cx, at, `cannot read ${p}: ${(e as NodeJS.ErrnoException).code ?? "error"}`);
+  }
+  return p;
+};
+
+export const existingDir: Validator<string> = (v, at, cx) => {
+  const p = filePath(v, at, cx);
+  if (p === INVALID || !cx.checkFiles) return p;
+  try {
+    if (!statSync(p).isDirectory()) return fail(cx, at, `${p} is not a directory`);
+  } catch (e) {
+    return fail(cx, at, `cannot read ${p}: ${(e as NodeJS.ErrnoException).code ?? "error"}`);
+  }
+  return p;
+};
+
+/** A file the gateway creates: its folder must exist. */
+export const creatableFile: Validator<string> = (v, at, cx) => {
+  const p = filePath(v, at, cx);
+  if (p === INVALID || !cx.checkFiles) return p;
+  try {
+    if (!statSync(dirname(p)).isDirectory()) return fail(cx, at, `${dirname(p)} is not a directory`);
+  } catch (e) {
+    return fail(cx, at, `cannot create ${p}: folder ${dirname(p)}: ${(e as NodeJS.ErrnoException).code ?? "error"}`);
+  }
+  return p;
 };
 
 /** `host:port`, `[v6]:port` or `:port`. */

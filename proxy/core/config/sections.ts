@@ -7,7 +7,7 @@ import { parseMaskPath } from "../../../engine/decisionlog/index.js";
 import { checkJwksUrl, isLoopbackHost } from "../identity/fetch.js";
 import { DEFAULT_ALGORITHMS, SUPPORTED_ALGORITHMS } from "../identity/types.js";
 import {
-  address, always, boolean, dflt, fail, filePath, integer, INVALID, isMapping, list, mapOf, object, oneOf, opt, req, shown, string,
+  address, always, boolean, creatableFile, dflt, existingDir, existingFile, fail, filePath, integer, INVALID, isMapping, list, mapOf, object, oneOf, opt, req, shown, string,
   type Context, type Path, type Validator,
 } from "./schema.js";
 import { secret } from "./secret.js";
@@ -23,8 +23,8 @@ const DAY = 86_400;
 // ── listeners ──────────────────────────────────────────────────────────────────────────
 
 const listenerTls = object<{ cert: string; key: string; require_tls: boolean }>({
-  cert: req(filePath),
-  key: req(filePath),
+  cert: req(existingFile),
+  key: req(existingFile),
   require_tls: dflt(boolean, false),
 });
 
@@ -41,7 +41,7 @@ export const listener = object<Omit<Listener, "protocol"> & { protocol?: Protoco
 /** TLS to the upstream; the default depends on whether the host is loopback. */
 function upstreamTls(host: unknown): Validator<UpstreamTls> {
   const mode = typeof host === "string" && isLoopbackHost(host) ? "disable" : "verify-full";
-  const check = object<UpstreamTls>({ mode: dflt(oneOf(["disable", "require", "verify-full"] as const), mode), ca: opt(filePath) }, (t, at, cx) =>
+  const check = object<UpstreamTls>({ mode: dflt(oneOf(["disable", "require", "verify-full"] as const), mode), ca: opt(existingFile) }, (t, at, cx) =>
     t.ca !== undefined && t.mode === "disable" ? (fail(cx, [...at, "ca"], "has no effect with mode disable"), false) : true,
   );
   return (v, at, cx) => (v === undefined || v === null ? { mode } : check(v, at, cx));
@@ -97,9 +97,9 @@ const kubeUpstream = object<Omit<KubeUpstream, "kind">>(
   {
     server: req(string({ pattern: /^https:\/\/[^/\s]+/, what: "an https:// URL" })),
     token: opt(secret),
-    client_cert: opt(filePath),
+    client_cert: opt(existingFile),
     client_key: opt(secret),
-    ca: opt(filePath),
+    ca: opt(existingFile),
   },
   (u, at, cx) => {
     const cert = u.client_cert !== undefined || u.client_key !== undefined;
@@ -164,28 +164,28 @@ const algorithm: Validator<string> = (v, at, cx) => {
 };
 
 const provider = object<Provider>(
-    {
-      issuer: req(string({ pattern: /^https?:\/\/\S+$/, what: "an issuer URL" })),
-      audience: req(string()),
-      jwks_file: opt(filePath),
-      jwks_url: opt(string({ what: "an https:// URL" })),
-      jwks_ca: opt(filePath),
-      allow_insecure_http: dflt(boolean, false),
-      algorithms: dflt(list(algorithm, { minItems: 1 }), [...DEFAULT_ALGORITHMS]),
-      groups_claim: dflt(string(), "groups"),
-      agent: opt(agentRule),
-      cache_ttl_seconds: dflt(integer(0, DAY), 600),
-      min_refresh_interval_seconds: dflt(integer(0, DAY), 30),
-    },
-    (p, at, cx) => {
-      if ((p.jwks_file === undefined) === (p.jwks_url === undefined)) return fail(cx, at, "exactly one of jwks_file and jwks_url is required"), false;
-      if (p.jwks_url !== undefined) {
-        const why = checkJwksUrl(p.jwks_url, p.allow_insecure_http);
-        if (why) return fail(cx, [...at, "jwks_url"], why), false;
-      }
-      if (p.jwks_ca !== undefined && p.jwks_url === undefined) return fail(cx, [...at, "jwks_ca"], "needs jwks_url"), false;
-      return true;
-    },
+  {
+    issuer: req(string({ pattern: /^https?:\/\/\S+$/, what: "an issuer URL" })),
+    audience: req(string()),
+    jwks_file: opt(existingFile),
+    jwks_url: opt(string({ what: "an https:// URL" })),
+    jwks_ca: opt(existingFile),
+    allow_insecure_http: dflt(boolean, false),
+    algorithms: dflt(list(algorithm, { minItems: 1 }), [...DEFAULT_ALGORITHMS]),
+    groups_claim: dflt(string(), "groups"),
+    agent: opt(agentRule),
+    cache_ttl_seconds: dflt(integer(0, DAY), 600),
+    min_refresh_interval_seconds: dflt(integer(0, DAY), 30),
+  },
+  (p, at, cx) => {
+    if ((p.jwks_file === undefined) === (p.jwks_url === undefined)) return fail(cx, at, "exactly one of jwks_file and jwks_url is required"), false;
+    if (p.jwks_url !== undefined) {
+      const why = checkJwksUrl(p.jwks_url, p.allow_insecure_http);
+      if (why) return fail(cx, [...at, "jwks_url"], why), false;
+    }
+    if (p.jwks_ca !== undefined && p.jwks_url === undefined) return fail(cx, [...at, "jwks_ca"], "needs jwks_url"), false;
+    return true;
+  },
 );
 
 export const identity = object<IdentitySection>(
@@ -210,7 +210,8 @@ const SIGNING_ALGS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES2
 
 export const policy = object<PolicySection>(
   {
-    dir: opt(filePath),
+    dir: opt(existingDir),
+    // Not checked: CI may drop the bundle in place after the gateway starts.
     bundle: opt(filePath),
     verification_key: opt(secret),
     verification_alg: opt(oneOf(SIGNING_ALGS)),
@@ -241,7 +242,7 @@ const maskEntry: Validator<DecisionLogSection["mask"][number]> = (v, at, cx) =>
 
 export const decisionLog = object<DecisionLogSection>(
   {
-    path: req(filePath),
+    path: req(creatableFile),
     erase: dflt(list(maskPath), []),
     mask: dflt(list(maskEntry), []),
     hmac_key: opt(secret),
