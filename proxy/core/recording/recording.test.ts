@@ -183,6 +183,7 @@ describe("verify", () => {
     expect(r.ok).toBe(false);
     expect(r.files.map((f) => [f.file.endsWith("dir-b.jsonl"), f.result.ok])).toEqual([[false, true], [true, false]]);
     expect(r.files[1]!.result.firstBad?.line).toBe(3);
+    expect(await verifyDir(join(dir, "missing"), KEY)).toMatchObject({ ok: false, files: [{ result: { firstBad: { reason: "unreadable file" } } }] });
   });
 });
 

@@ -123,7 +123,13 @@ export interface DirResult {
 
 /** Verifies every recording under `dir`; `path` may also be a single file. */
 export async function verifyDir(path: string, key: Uint8Array): Promise<DirResult> {
-  const files = (await stat(path)).isDirectory() ? await recordingFiles(path) : [path];
+  let files: string[];
+  try {
+    files = (await stat(path)).isDirectory() ? await recordingFiles(path) : [path];
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return { ok: false, files: [{ file: path, result: { ok: false, lines: 0, complete: false, firstBad: { line: 0, reason: "unreadable file", detail } } }] };
+  }
   const results: DirResult["files"] = [];
   for (const file of files) results.push({ file, result: await verifyRecording(file, key) });
   return { ok: results.every((r) => r.result.ok), files: results };
