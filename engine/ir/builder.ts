@@ -6,7 +6,7 @@
  *   b.plan("q", [block(makeObject(2), objectInsert(b.str("x"), bool(true), 2), resultSetAdd(2))]);
  *   evaluate(b.build(), "q", {});
  */
-import type { Block, Func, Local, Operand, Policy, Stmt, StmtOf, StmtType } from "./types.js";
+import type { Block, Func, Local, Operand, Policy, Stmt, StmtLocation, StmtOf, StmtType } from "./types.js";
 
 export class PolicyBuilder {
   private readonly strings: string[] = [];
@@ -44,9 +44,26 @@ export class PolicyBuilder {
     return this;
   }
 
-  plan(name: string, blocks: Block[]): this {
-    this.plans.push({ name, blocks });
+  /** A plan; blocks as one array (`plan("q", [b1, b2])`) or one by one (`plan("q", b1, b2)`). */
+  plan(name: string, ...blocks: (Block | Block[])[]): this {
+    this.plans.push({ name, blocks: blocks.flat() });
     return this;
+  }
+
+  /**
+   * The usual entrypoint plan: call the rule function and add `{"result": value}`.
+   * Uses locals 2..4.
+   */
+  entrypoint(name: string, func: string): this {
+    return this.plan(
+      name,
+      block(
+        call(func, [local(0), local(1)], 2),
+        makeObject(3),
+        objectInsert(this.str("result"), local(2), 3),
+        resultSetAdd(3),
+      ),
+    );
   }
 
   func(name: string, params: Local[], ret: Local, blocks: Block[], path?: string[]): this {
@@ -73,8 +90,9 @@ export class PolicyBuilder {
 export const local = (value: Local): Operand => ({ type: "local", value });
 export const bool = (value: boolean): Operand => ({ type: "bool", value });
 
-function st<T extends StmtType>(type: T, fields: Omit<StmtOf<T>, "file" | "row" | "col">): Stmt {
-  return { type, stmt: { ...fields, file: 0, row: 0, col: 0 } } as Stmt;
+/** Any statement by type name, at row 0 unless a location is given. */
+export function st<T extends StmtType>(type: T, fields: Omit<StmtOf<T>, keyof StmtLocation>, loc?: Partial<StmtLocation>): Stmt {
+  return { type, stmt: { file: 0, row: 0, col: 0, ...fields, ...loc } } as unknown as Stmt;
 }
 
 /** The same statement with a source position. */

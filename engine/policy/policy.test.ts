@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { toJSON, stringifyJSON } from "../values/index.js";
 import { compile, compileWasm, loadPolicy, PolicyError } from "./index.js";
-import { PolicyBuilder, block, local, st } from "../wasm/irbuild.js";
+import { PolicyBuilder, block, local, st } from "../ir/builder.js";
 
 const SOURCE = `package portcullis
 import rego.v1

@@ -4,7 +4,7 @@ import { loadPolicy, PolicyError, type LoadedPolicy } from "../policy/index.js";
 import { toJSON, RNumber, type Value } from "../values/index.js";
 import type { Stmt } from "../ir/types.js";
 import { generate } from "./codegen.js";
-import { PolicyBuilder, block, bool, local, st } from "./irbuild.js";
+import { PolicyBuilder, block, bool, local, st } from "../ir/builder.js";
 
 const sdk = createRequire(import.meta.url)("@open-policy-agent/opa-wasm") as {
   loadPolicy(w: Uint8Array, m?: unknown, c?: Record<string, unknown>): Promise<{ evaluate(i: unknown, e?: string | number): unknown; setData(d: unknown): void; mem: { buffer: ArrayBuffer } }>;
