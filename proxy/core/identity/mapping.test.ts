@@ -55,6 +55,8 @@ describe("groups", () => {
     expect(id).toEqual({ sub: "u1", email: "u1@x.test", groups: ["dba"], issuer: "https://idp.test", agent: false, claims });
     expect(toIdentity({ sub: "u2", email: 7 }, provider)).toEqual({ sub: "u2", groups: [], issuer: "https://idp.test", agent: false, claims: { sub: "u2", email: 7 } });
     expect(() => toIdentity({ email: "x" }, provider)).toThrow(AuthError);
+    expect(toIdentity({ sub: "u3", email: "ceo@acme.test", email_verified: false }, provider).email).toBeUndefined();
+    expect(toIdentity({ sub: "u3", email: "u3@acme.test", email_verified: true }, provider).email).toBe("u3@acme.test");
   });
 });
 

@@ -49,6 +49,8 @@ export function toIdentity(claims: Record<string, unknown>, provider: ProviderCo
     agent: isAgent(claims, groups, provider.agent),
     claims,
   };
-  if (typeof claims.email === "string") identity.email = claims.email;
+  // An address the issuer says it has not verified could be anyone's; policies that key on
+  // `input.identity.email` must not be fooled by it (it stays visible under `claims`).
+  if (typeof claims.email === "string" && claims.email_verified !== false) identity.email = claims.email;
   return identity;
 }
