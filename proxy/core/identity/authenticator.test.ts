@@ -260,6 +260,48 @@ describe("keys and their cache", () => {
     expect(await auth.authenticate(token)).toHaveProperty("identity");
   });
 
+  it("rate-limits fetches while an issuer that was never reached keeps failing", async () => {
+    const { createServer } = await import("node:http");
+    let hits = 0;
+    const server = createServer((_req, res) => {
+      hits++;
+      res.writeHead(503).end();
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const i = await demo();
+      let now = Date.now();
+      const provider = { ...i.provider(), jwksFile: undefined, jwksUrl: `http://127.0.0.1:${port}/jwks.json`, allowInsecureHttp: true, minRefreshIntervalSeconds: 30 };
+      delete (provider as { jwksFile?: string }).jwksFile;
+      const auth = createAuthenticator({ providers: [provider] }, { now: () => new Date(now) });
+      const token = await i.mint({ sub: "a" });
+      const results = await Promise.all(Array.from({ length: 20 }, () => auth.authenticate(token)));
+      for (const r of results) expect(r).toEqual({ error: `cannot fetch the issuer's JWKS from http://127.0.0.1:${port}/jwks.json: HTTP 503` });
+      expect(await auth.authenticate(token)).toHaveProperty("error");
+      expect(hits).toBe(1);
+      now += 31_000;
+      await auth.authenticate(token);
+      expect(hits).toBe(2);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it("concurrent tokens signed with a freshly rotated key all wait for the one refetch", async () => {
+    const i = await demo("ES256", { serve: "https" });
+    let now = Date.now();
+    const auth = createAuthenticator({ providers: [i.provider()] }, { now: () => new Date(now) });
+    expect(await auth.authenticate(await i.mint({ sub: "a" }))).toHaveProperty("identity");
+    await i.rotate({ keepOld: false });
+    now += 31_000;
+    const tokens = await Promise.all(Array.from({ length: 10 }, (_, n) => i.mint({ sub: `u${n}` })));
+    const results = await Promise.all(tokens.map((t) => auth.authenticate(t)));
+    for (const r of results) expect(r).toHaveProperty("identity");
+    expect(i.requests).toBe(2);
+  });
+
   it("refuses an HTTPS server whose certificate it does not trust", async () => {
     const i = await demo("ES256", { serve: "https" });
     const { jwksCa: _ca, ...untrusted } = i.provider();

@@ -36,6 +36,8 @@ export class KeySource {
   private loaded: Loaded | null = null;
   private inflight: Promise<Loaded> | null = null;
   private lastAttemptMs = Number.NEGATIVE_INFINITY;
+  /** Why the last read failed; repeated while reads are rate-limited and no keys are cached. */
+  private lastError: unknown = null;
   /** How many times the JWKS was read or fetched (for tests and metrics). */
   loads = 0;
 
@@ -52,8 +54,9 @@ export class KeySource {
     } catch (e) {
       if (!(e instanceof joseErrors.JWKSNoMatchingKey)) throw e;
     }
-    if (this.mayRefresh()) {
-      const fresh = await this.load().catch(() => null);
+    // A refetch already under way (another token with a new kid) may bring this key too.
+    if (this.inflight || this.mayRefresh()) {
+      const fresh = await (this.inflight ?? this.load()).catch(() => null);
       if (fresh) {
         try {
           return await fresh.resolve(header, token);
@@ -73,6 +76,9 @@ export class KeySource {
     const loaded = this.loaded;
     if (loaded && this.nowMs() - loaded.loadedAtMs < ttlMs) return loaded;
     if (loaded && !this.mayRefresh()) return loaded;
+    if (!loaded && this.inflight) return this.inflight;
+    // Never loaded and the issuer failed recently: do not hammer it with one fetch per token.
+    if (!loaded && this.lastError !== null && !this.mayRefresh()) throw this.lastError;
     try {
       return await this.load();
     } catch (e) {
@@ -94,7 +100,12 @@ export class KeySource {
       .then((jwks) => {
         const loaded = { jwks, resolve: createLocalJWKSet(jwks), loadedAtMs: this.nowMs() };
         this.loaded = loaded;
+        this.lastError = null;
         return loaded;
+      })
+      .catch((e: unknown) => {
+        this.lastError = e;
+        throw e;
       })
       .finally(() => {
         this.inflight = null;
