@@ -41,6 +41,12 @@ export function fatal(code: string, message: string): Buffer {
   return encodeServerMessage({ type: "ErrorResponse", fields: { severity: "FATAL", severityNonLocalized: "FATAL", code, message } });
 }
 
+/** Writes a last message and closes; a client that never closes its side cannot hold the socket open. */
+export function endWith(socket: Socket, last: Buffer): void {
+  socket.end(last, () => socket.destroy());
+  setTimeout(() => socket.destroy(), 1000).unref();
+}
+
 /** Reads frames one at a time from a socket that can be swapped for its TLS wrapper. */
 class FrameSource {
   private frames: Frame[] = [];
@@ -106,7 +112,7 @@ export async function handshake(raw: Socket, options: FrontendOptions): Promise<
   const refuse = (code: string, message: string): Handshake => {
     source.detach();
     source.socket.on("error", () => {});
-    source.socket.end(fatal(code, message));
+    endWith(source.socket, fatal(code, message));
     return { kind: "closed", reason: message };
   };
   const timer = setTimeout(() => source.socket.destroy(new Error("startup timed out")), options.timeoutMs ?? 30_000);

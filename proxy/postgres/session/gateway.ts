@@ -9,7 +9,7 @@ import type { SessionInfo } from "../../core/contracts.js";
 import { encodeServerMessage } from "../codec/index.js";
 import { ensureParser } from "../statement/index.js";
 import { CancelRegistry, sendUpstreamCancel } from "./cancel.js";
-import { fatal, handshake } from "./frontend.js";
+import { endWith, fatal, handshake } from "./frontend.js";
 import { Session } from "./session.js";
 import type { GatewayLogEvent, GatewayOptions } from "./types.js";
 import { openUpstream } from "./upstream.js";
@@ -27,6 +27,8 @@ export class PostgresGateway {
   private readonly sessions = new Set<Session>();
   /** Connections still in their handshake (not yet sessions). */
   private readonly starting = new Set<Socket>();
+  /** Every accepted connection, so close() can end stragglers. */
+  private readonly sockets = new Set<Socket>();
   private closing = false;
 
   constructor(private readonly options: GatewayOptions) {
@@ -69,6 +71,9 @@ export class PostgresGateway {
       if (this.sessions.size > 0) await new Promise((r) => setTimeout(r, 20));
     }
     for (const s of this.sessions) s.terminate("57P01", "terminating connection: the gateway is shutting down");
+    setTimeout(() => {
+      for (const s of this.sockets) s.destroy();
+    }, 200).unref();
     await stopped;
   }
 
@@ -79,6 +84,8 @@ export class PostgresGateway {
   private async accept(socket: Socket): Promise<void> {
     socket.setNoDelay(true);
     socket.on("error", () => {}); // reported where the connection is handled
+    this.sockets.add(socket);
+    socket.once("close", () => this.sockets.delete(socket));
     if (this.closing) return void socket.destroy();
     this.starting.add(socket);
     try {
@@ -115,12 +122,12 @@ export class PostgresGateway {
     const up = await openUpstream(o.upstream, forwarded);
     if ("sqlstate" in up) {
       this.log({ level: "warn", session: id, message: `upstream connection failed: ${up.message}` });
-      h.socket.end(fatal(up.sqlstate, up.message));
+      endWith(h.socket, fatal(up.sqlstate, up.message));
       return;
     }
     if (this.closing) {
       up.socket.destroy();
-      h.socket.end(fatal("57P01", "terminating connection: the gateway is shutting down"));
+      endWith(h.socket, fatal("57P01", "terminating connection: the gateway is shutting down"));
       return;
     }
     const info: SessionInfo = {

@@ -10,18 +10,20 @@ import type { GatewayLogEvent } from "./types.js";
 import { PG, direct, policyDecider, tokens } from "./testkit/index.js";
 import { POLICY, clearLog, installFixtures, tripwireLog } from "./testkit/fixtures.js";
 
+/** This file's own database (test files run in parallel). */
+const DB = "pcs_pgdriver";
 let gateway: PostgresGateway;
 let port: number;
 let token: string;
 const logs: GatewayLogEvent[] = [];
 
 beforeAll(async () => {
-  await installFixtures();
+  await installFixtures(DB);
   const { issuer, authenticator } = await tokens();
   token = await issuer.mint({ sub: "alice", groups: ["dev"] });
   const decider = await policyDecider(POLICY);
   gateway = new PostgresGateway({
-    upstream: { host: PG.host, port: PG.port, user: "postgres", database: "test" },
+    upstream: { host: PG.host, port: PG.port, user: "postgres", database: DB },
     connection: { name: "test-db", type: "postgres", tags: { env: "test" } },
     decider,
     authenticator,
@@ -37,11 +39,11 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await clearLog();
+  await clearLog(DB);
 });
 
 async function through(): Promise<pg.Client> {
-  const c = new pg.Client({ host: "127.0.0.1", port, user: "alice", password: token, database: "test" });
+  const c = new pg.Client({ host: "127.0.0.1", port, user: "alice", password: token, database: DB });
   await c.connect();
   return c;
 }
@@ -57,7 +59,7 @@ async function errorOf(p: Promise<unknown>): Promise<{ code?: string; message: s
 
 describe("pass-through", () => {
   it("returns exactly what a direct connection returns (rows, fields, command tags)", async () => {
-    const d = await direct();
+    const d = await direct(DB);
     const g = await through();
     try {
       for (const sql of [
@@ -132,7 +134,7 @@ describe("enforcement (simple and extended protocol)", () => {
     } finally {
       await g.end();
     }
-    expect(await tripwireLog()).toEqual([]);
+    expect(await tripwireLog(DB)).toEqual([]);
   });
 
   it("a denied statement in a multi-statement string stops the allowed ones too", async () => {
@@ -143,7 +145,7 @@ describe("enforcement (simple and extended protocol)", () => {
     } finally {
       await g.end();
     }
-    const d = await direct();
+    const d = await direct(DB);
     expect((await d.query("SELECT count(*)::int AS n FROM pcs_copy WHERE id = 99")).rows).toEqual([{ n: 0 }]);
     await d.end();
   });
@@ -162,7 +164,7 @@ describe("enforcement (simple and extended protocol)", () => {
     } finally {
       await g.end();
     }
-    expect(await tripwireLog()).toEqual([]);
+    expect(await tripwireLog(DB)).toEqual([]);
   });
 
   it("decides SQL EXECUTE on the PREPAREd body", async () => {
@@ -178,7 +180,7 @@ describe("enforcement (simple and extended protocol)", () => {
     } finally {
       await g.end();
     }
-    expect(await tripwireLog()).toEqual([]);
+    expect(await tripwireLog(DB)).toEqual([]);
   });
 
   it("keeps the transaction status across a denial, in and out of a transaction", async () => {
@@ -192,7 +194,7 @@ describe("enforcement (simple and extended protocol)", () => {
       expect((await errorOf(g.query({ text: "DELETE FROM pcs_guarded WHERE id = $1", values: [2] }))).code).toBe("42501");
       expect((await g.query("SELECT count(*)::int AS n FROM pcs_copy WHERE id = 7")).rows).toEqual([{ n: 1 }]);
       await g.query("COMMIT");
-      const d = await direct();
+      const d = await direct(DB);
       expect((await d.query("SELECT count(*)::int AS n FROM pcs_copy WHERE id = 7")).rows).toEqual([{ n: 1 }]);
       await d.query("DELETE FROM pcs_copy WHERE id = 7");
       await d.end();
@@ -220,7 +222,7 @@ describe("enforcement (simple and extended protocol)", () => {
       const running = errorOf(g.query("SELECT pg_sleep(10)"));
       await new Promise((r) => setTimeout(r, 300));
       // pg's cancel opens a new connection with the key the gateway gave this client.
-      const canceller = new pg.Client({ host: "127.0.0.1", port, user: "alice", password: token, database: "test" });
+      const canceller = new pg.Client({ host: "127.0.0.1", port, user: "alice", password: token, database: DB });
       (canceller as unknown as { cancel(c: pg.Client, q: unknown): void }).cancel(g, (g as unknown as { activeQuery: unknown }).activeQuery);
       const e = await running;
       expect(e.code).toBe("57014");

@@ -12,6 +12,8 @@ import { PG, direct, policyDecider, psql, tlsMaterial, tokens } from "./testkit/
 import { POLICY, clearLog, installFixtures, tripwireLog } from "./testkit/fixtures.js";
 import pg from "pg";
 
+/** This file's own database (test files run in parallel). */
+const DB = "pcs_psql";
 let gateway: PostgresGateway;
 let port: number;
 let token: string;
@@ -19,13 +21,13 @@ let expired: string;
 const logs: GatewayLogEvent[] = [];
 
 beforeAll(async () => {
-  await installFixtures();
+  await installFixtures(DB);
   const { issuer, authenticator } = await tokens();
   token = await issuer.mint({ sub: "bob", groups: ["dev"] });
   expired = await issuer.mint({ sub: "bob", ttlSeconds: -3600 });
   const tls = tlsMaterial();
   gateway = new PostgresGateway({
-    upstream: { host: PG.host, port: PG.port, user: "postgres", database: "test" },
+    upstream: { host: PG.host, port: PG.port, user: "postgres", database: DB },
     connection: { name: "test-db", type: "postgres", tags: {} },
     decider: await policyDecider(POLICY),
     authenticator,
@@ -35,21 +37,21 @@ beforeAll(async () => {
     log: (e) => logs.push(e),
   });
   port = (await gateway.listen({ host: "127.0.0.1", port: 0 })).port;
-  await clearLog();
+  await clearLog(DB);
 });
 
 afterAll(async () => {
   await gateway?.close({ graceMs: 1000 });
 });
 
-const conn = (sslmode = "require"): string[] => ["-h", "127.0.0.1", "-p", String(port), "-U", "bob", "-d", "test", "--set", `sslmode=${sslmode}`];
+const conn = (sslmode = "require"): string[] => ["-h", "127.0.0.1", "-p", String(port), "-U", "bob", "-d", DB, "--set", `sslmode=${sslmode}`];
 const env = (password = token, sslmode = "require"): Record<string, string> => ({ PGPASSWORD: password, PGSSLMODE: sslmode, PGAPPNAME: "psql-test" });
 
 describe("psql over TLS", () => {
   it("returns what a direct psql returns (rows and command tags)", async () => {
     const script = "SELECT id, name, price, tags FROM pcs_items WHERE id <= 5 ORDER BY id;\nSELECT count(*) FROM pcs_items;\nBEGIN;\nUPDATE pcs_items SET name = name WHERE id = 1;\nROLLBACK;\n";
     const via = await psql(conn(), env(), script);
-    const straight = await psql(["-h", PG.host, "-p", String(PG.port), "-U", "postgres", "-d", "test"], {}, script);
+    const straight = await psql(["-h", PG.host, "-p", String(PG.port), "-U", "postgres", "-d", DB], {}, script);
     expect(via.stderr).toBe("");
     expect(via.code).toBe(0);
     expect(via.stdout).toBe(straight.stdout);
@@ -76,8 +78,8 @@ describe("psql over TLS", () => {
     expect(r.stdout).toContain("COMMIT");
     expect(r.stdout).toContain("still here");
     expect(r.stdout).not.toContain(" one \n"); // the multi-statement string was refused as a whole
-    expect(await tripwireLog()).toEqual([]);
-    const d = await direct();
+    expect(await tripwireLog(DB)).toEqual([]);
+    const d = await direct(DB);
     expect((await d.query("SELECT count(*)::int AS n FROM pcs_copy WHERE id = 500")).rows).toEqual([{ n: 1 }]);
     await d.end();
   });
@@ -91,7 +93,7 @@ describe("psql over TLS", () => {
     const denied = await psql(conn(), env(), "COPY pcs_guarded FROM STDIN;\n3\tthree\n\\.\nSELECT 'after' AS s;\n");
     expect(denied.stderr).toContain("denied by policy: writing public.pcs_guarded is not allowed");
     expect(denied.stdout).toContain("after");
-    expect(await tripwireLog()).toEqual([]);
+    expect(await tripwireLog(DB)).toEqual([]);
   });
 
   it("cancels pg_sleep on SIGINT", async () => {
@@ -111,7 +113,7 @@ describe("psql over TLS", () => {
     const garbage = await psql(conn(), env("not-a-token"), "SELECT 1;\n");
     expect(garbage.stderr).toContain("token authentication failed");
     // 28P01 is the SQLSTATE; psql prints it with VERBOSITY verbose only, so check with pg too.
-    const c = new pg.Client({ host: "127.0.0.1", port, user: "bob", password: expired, database: "test", ssl: { rejectUnauthorized: false } });
+    const c = new pg.Client({ host: "127.0.0.1", port, user: "bob", password: expired, database: DB, ssl: { rejectUnauthorized: false } });
     const e = await c.connect().then(() => null, (err: { code?: string }) => err);
     expect(e?.code).toBe("28P01");
   });
@@ -120,7 +122,7 @@ describe("psql over TLS", () => {
 describe("malformed frames", () => {
   it("close only their own connection with 08P01", async () => {
     const tls = await import("node:tls");
-    const other = new pg.Client({ host: "127.0.0.1", port, user: "bob", password: token, database: "test", ssl: { rejectUnauthorized: false } });
+    const other = new pg.Client({ host: "127.0.0.1", port, user: "bob", password: token, database: DB, ssl: { rejectUnauthorized: false } });
     await other.connect();
     // A raw TLS client: SSLRequest, startup, password, then a Query frame with a bogus length.
     const sock = connect({ host: "127.0.0.1", port });
@@ -132,7 +134,7 @@ describe("malformed frames", () => {
     const received: Buffer[] = [];
     t.on("data", (b: Buffer) => received.push(b));
     const closed = new Promise((r) => t.once("close", r));
-    t.write(encodeClientMessage({ type: "Startup", major: 3, minor: 0, parameters: { user: "bob", database: "test" } }));
+    t.write(encodeClientMessage({ type: "Startup", major: 3, minor: 0, parameters: { user: "bob", database: DB } }));
     await new Promise((r) => setTimeout(r, 100));
     t.write(encodeClientMessage({ type: "PasswordMessage", password: token }));
     await new Promise((r) => setTimeout(r, 300));

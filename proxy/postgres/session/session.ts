@@ -19,7 +19,7 @@ import type { Identity } from "../../core/contracts.js";
 import { decodeClientMessage, encodeClientMessage, encodeServerMessage, errorResponse, type ClientMessage, type Frame, type Framer } from "../codec/index.js";
 import type { SqlRequest } from "../statement/index.js";
 import { Enforcer, type EnforcerContext } from "./enforce.js";
-import { fatal } from "./frontend.js";
+import { endWith, fatal } from "./frontend.js";
 import { ServerRelay } from "./relay.js";
 import type { Refusal } from "./types.js";
 import type { Upstream } from "./upstream.js";
@@ -107,7 +107,7 @@ export class Session {
   /** Ends the session with a FATAL error to the client (unless it is already gone). */
   terminate(code: string, message: string): void {
     if (this.closed) return;
-    this.client.end(fatal(code, message));
+    endWith(this.client, fatal(code, message));
     this.shutdown();
   }
 
@@ -353,9 +353,14 @@ export class Session {
   private shutdown(): void {
     if (this.closed) return;
     this.closed = true;
-    this.upstream.socket.end();
-    this.upstream.socket.destroySoon?.();
+    const up = this.upstream.socket;
+    up.end();
     if (!this.client.destroyed) this.client.end();
+    // Neither peer may keep a half-closed socket open for long.
+    setTimeout(() => {
+      up.destroy();
+      this.client.destroy();
+    }, 1000).unref();
     this.events.closed();
   }
 }

@@ -1,6 +1,6 @@
 /**
- * Server-side fixtures for the enforcement tests, in the `test` database. Everything is
- * prefixed `pcs_` so it cannot collide with other suites.
+ * Server-side fixtures for the enforcement tests. Each test file gets a database of its
+ * own (test files run in parallel), and everything is prefixed `pcs_`.
  *
  * How "never reached the server" is checked: `pcs_guarded` has a statement-level trigger
  * that writes to `pcs_log` on any INSERT/UPDATE/DELETE/TRUNCATE, and `pcs_secrets` is a
@@ -69,8 +69,16 @@ approval := {"approvers": ["dba"], "min": 1, "reason": "TRUNCATE needs a DBA", "
 decision := {"allow": count(reasons) == 0, "deny": sort(reasons), "approval": approval, "mask": []}
 `;
 
-export async function installFixtures(): Promise<void> {
-  const c = await direct();
+/** Creates the database if needed and (re)installs the fixtures in it. */
+export async function installFixtures(database: string): Promise<void> {
+  const admin = await direct("postgres");
+  try {
+    const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
+    if (!exists.rowCount) await admin.query(`CREATE DATABASE ${database}`).catch(() => {}); // a parallel run may win the race
+  } finally {
+    await admin.end();
+  }
+  const c = await direct(database);
   try {
     await c.query(FIXTURE_SQL);
   } finally {
@@ -79,8 +87,8 @@ export async function installFixtures(): Promise<void> {
 }
 
 /** Everything the tripwires have logged so far. */
-export async function tripwireLog(): Promise<string[]> {
-  const c = await direct();
+export async function tripwireLog(database: string): Promise<string[]> {
+  const c = await direct(database);
   try {
     const r = await c.query<{ what: string }>("SELECT what FROM pcs_log ORDER BY id");
     return r.rows.map((x) => x.what);
@@ -89,8 +97,8 @@ export async function tripwireLog(): Promise<string[]> {
   }
 }
 
-export async function clearLog(): Promise<void> {
-  const c = await direct();
+export async function clearLog(database: string): Promise<void> {
+  const c = await direct(database);
   try {
     await c.query("TRUNCATE pcs_log");
   } finally {
