@@ -7,5 +7,19 @@ import { fmtCommand } from "./fmt.js";
 import { testCommand } from "./test.js";
 import { buildCommand } from "./build.js";
 import { evalCommand } from "./eval.js";
+import { verifyCommand } from "./verify.js";
+import { replayCommand } from "./replay.js";
+import { sessionsCommand } from "./sessions.js";
 
-export const COMMANDS: Command[] = [startCommand, checkCommand, fmtCommand, testCommand, buildCommand, evalCommand, conformanceCommand];
+export const COMMANDS: Command[] = [
+  startCommand,
+  checkCommand,
+  fmtCommand,
+  testCommand,
+  buildCommand,
+  evalCommand,
+  verifyCommand,
+  replayCommand,
+  sessionsCommand,
+  conformanceCommand,
+];

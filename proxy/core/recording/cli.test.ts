@@ -1,35 +1,24 @@
 /**
- * The `verify`, `replay` and `sessions` commands, run as child processes on the built
- * files (vitest's global setup builds dist/). They are not in `cli/commands/index.ts`
- * yet, so a tiny runner stands in for `cli/main.ts` (usage errors exit 2 as there).
+ * The `verify`, `replay` and `sessions` commands, run as users run them: the built
+ * `portcullis` command as a child process (vitest's global setup builds dist/).
  */
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRecording } from "./recorder.js";
 import { parseNs } from "./time.js";
+import { portcullis } from "../../../cli/run-cli.js";
 
-const dist = fileURLToPath(new URL("../../../dist/", import.meta.url));
 const root = mkdtempSync(join(tmpdir(), "portcullis-reccli-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const dir = join(root, "recordings");
 const keyFile = join(root, "key");
 let aliceFile = "";
 
-const RUNNER = `
-const [file, name, ...args] = process.argv.slice(1);
-const { UsageError } = await import(new URL("cli/command.js", process.env.DIST_URL).href);
-const mod = await import(new URL("cli/commands/" + file + ".js", process.env.DIST_URL).href);
-try { process.exitCode = await mod[name].run(args); }
-catch (e) { if (e instanceof UsageError) { process.stderr.write(e.message + "\\n"); process.exitCode = 2; } else throw e; }
-`;
-
-function run(file: string, name: string, args: string[]) {
-  const r = spawnSync(process.execPath, ["--input-type=module", "-e", RUNNER, "--", file, name, ...args], { encoding: "utf8", env: { ...process.env, DIST_URL: pathToFileURL(dist).href }, cwd: root });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+/** `portcullis <command> …args` in the test's temporary folder. */
+function run(command: string, args: string[]) {
+  return portcullis([command, ...args], root);
 }
 
 beforeAll(async () => {
@@ -56,7 +45,7 @@ beforeAll(async () => {
 
 describe("portcullis verify", () => {
   it("exits 0 on clean recordings", () => {
-    const r = run("verify", "verifyCommand", [dir, "--key-file", keyFile]);
+    const r = run("verify", [dir, "--key-file", keyFile]);
     expect(r.stdout).toContain(`${aliceFile}: ok (3 lines)`);
     expect(r.stderr).toContain("2 recordings checked, 0 failed");
     expect(r.code).toBe(0);
@@ -65,30 +54,30 @@ describe("portcullis verify", () => {
   it("exits 1 naming the first bad line", () => {
     const copy = join(root, "edited.jsonl");
     writeFileSync(copy, readFileSync(aliceFile, "utf8").replace("DELETE FROM orders", "DELETE FROM ordert"));
-    const r = run("verify", "verifyCommand", [copy, "--key-file", keyFile]);
+    const r = run("verify", [copy, "--key-file", keyFile]);
     expect(r.stdout).toContain(`${copy}:2: HMAC mismatch`);
     expect(r.code).toBe(1);
-    const json = run("verify", "verifyCommand", [copy, "--key-file", keyFile, "--json"]);
+    const json = run("verify", [copy, "--key-file", keyFile, "--json"]);
     expect(JSON.parse(json.stdout)).toMatchObject([{ file: copy, ok: false, lines: 1, firstBad: { line: 2, reason: "HMAC mismatch" } }]);
   });
 
   it("exits 2 without a key file or with a missing path", () => {
-    expect(run("verify", "verifyCommand", [dir]).code).toBe(2);
-    expect(run("verify", "verifyCommand", [join(root, "nope"), "--key-file", keyFile]).code).toBe(2);
+    expect(run("verify", [dir]).code).toBe(2);
+    expect(run("verify", [join(root, "nope"), "--key-file", keyFile]).code).toBe(2);
   });
 });
 
 describe("portcullis replay", () => {
   it("finds a session by id under --dir and prints its timeline", () => {
-    const r = run("replay", "replayCommand", ["cli-alice", "--dir", dir]);
+    const r = run("replay", ["cli-alice", "--dir", dir]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("session cli-alice on shop (postgres)");
     expect(r.stdout).toMatch(/DENY {6}DELETE FROM orders\n\s+decision d1 · revision r1\n\s+reason: DELETE needs a WHERE clause/);
   });
 
   it("takes a file, and exits 1 for an unknown session", () => {
-    expect(run("replay", "replayCommand", [aliceFile]).stdout).toContain("alice@example.com");
-    const r = run("replay", "replayCommand", ["cli-nobody", "--dir", dir]);
+    expect(run("replay", [aliceFile]).stdout).toContain("alice@example.com");
+    const r = run("replay", ["cli-nobody", "--dir", dir]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("no recording of session cli-nobody");
   });
@@ -96,7 +85,7 @@ describe("portcullis replay", () => {
 
 describe("portcullis sessions list", () => {
   it("lists sessions as a table, filtered", () => {
-    const r = run("sessions", "sessionsCommand", ["list", "--dir", dir]);
+    const r = run("sessions", ["list", "--dir", dir]);
     expect(r.code).toBe(0);
     const rows = r.stdout.trimEnd().split("\n");
     expect(rows[0]).toMatch(/^STARTED\s+ENDED\s+IDENTITY\s+CONNECTION\s+STATEMENTS\s+DENIED\s+ID$/);
@@ -104,14 +93,14 @@ describe("portcullis sessions list", () => {
       ["2025-03-01T08:00:00Z", "2025-03-01T08:00:00Z", "alice@example.com", "shop", "1", "1", "cli-alice"],
       ["2025-03-02T08:00:00Z", "2025-03-02T08:00:00Z", "bot-7", "shop", "1", "1", "cli-bot"],
     ]);
-    const json = JSON.parse(run("sessions", "sessionsCommand", ["list", "--dir", dir, "--since", "2025-03-02", "--json"]).stdout) as { id: string }[];
+    const json = JSON.parse(run("sessions", ["list", "--dir", dir, "--since", "2025-03-02", "--json"]).stdout) as { id: string }[];
     expect(json.map((s) => s.id)).toEqual(["cli-bot"]);
-    const byIdentity = JSON.parse(run("sessions", "sessionsCommand", ["list", "--dir", dir, "--identity", "ALICE@example.com", "--json"]).stdout) as { id: string }[];
+    const byIdentity = JSON.parse(run("sessions", ["list", "--dir", dir, "--identity", "ALICE@example.com", "--json"]).stdout) as { id: string }[];
     expect(byIdentity.map((s) => s.id)).toEqual(["cli-alice"]);
   });
 
   it("exits 2 on a bad --since or a missing subcommand", () => {
-    expect(run("sessions", "sessionsCommand", ["list", "--dir", dir, "--since", "soon"]).code).toBe(2);
-    expect(run("sessions", "sessionsCommand", ["--dir", dir]).code).toBe(2);
+    expect(run("sessions", ["list", "--dir", dir, "--since", "soon"]).code).toBe(2);
+    expect(run("sessions", ["--dir", dir]).code).toBe(2);
   });
 });
