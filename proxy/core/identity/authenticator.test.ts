@@ -136,7 +136,7 @@ describe("rejected tokens", () => {
     const i = await demo("RS256");
     const auth = createAuthenticator({ providers: [{ ...i.provider(), algorithms: ["RS256"] }] });
     const { importJWK } = await import("jose");
-    const pub = (await importJWK(i.jwks().keys[0]!, "RS256")) as CryptoKey;
+    const pub = (await importJWK(i.jwks().keys[0]!, "RS256")) as Parameters<typeof exportSPKI>[0];
     const pem = await exportSPKI(pub);
     const payload = { iss: ISS, aud: AUD, sub: "root", groups: ["admin"], exp: Math.floor(Date.now() / 1000) + 600 };
     for (const secret of [pem, pem.trim(), JSON.stringify(i.jwks().keys[0])]) {
