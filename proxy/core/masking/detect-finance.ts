@@ -39,6 +39,7 @@ export const creditCard: Detector = {
   mayMatch: (text) => countDigits(text, 13) >= 13,
   find(text, out) {
     const groups: number[] = [];
+    let lastEnd = 0;
     let i = 0;
     while (i < text.length) {
       if (!isDigit(text.charCodeAt(i)) || isDigit(at(text, i - 1))) {
@@ -48,6 +49,7 @@ export const creditCard: Detector = {
       const runEnd = readCardGroups(text, i, groups);
       const count = groups.length / 2;
       let g = cardLeftOk(text, i) ? 0 : 1;
+      while (g < count && groups[g * 2]! < lastEnd) g++;
       while (g < count) {
         const end = longestCard(text, groups, g);
         if (end < 0) {
@@ -55,13 +57,18 @@ export const creditCard: Detector = {
           continue;
         }
         out.push(groups[g * 2]!, end);
+        lastEnd = end;
         while (g < count && groups[g * 2]! < end) g++; // later groups may hold another card
       }
-      const next = runEnd;
+      // A run cut at 24 groups goes on from 5 groups back: a card may span the cut.
+      const next = count >= MAX_CARD_GROUPS ? groups[(count - 5) * 2]! : runEnd;
       i = next > i ? next : i + 1;
     }
   },
 };
+
+/** Groups read in one run at most (bounds the work on a long run of numbers). */
+const MAX_CARD_GROUPS = 24;
 
 function cardLeftOk(text: string, i: number): boolean {
   const p = at(text, i - 1);
@@ -76,7 +83,7 @@ function readCardGroups(text: string, i: number, groups: number[]): number {
     while (isDigit(at(text, i))) i++;
     groups.push(start, i);
     const sep = at(text, i);
-    if ((sep !== 32 && sep !== 45) || !isDigit(at(text, i + 1)) || groups.length >= 24) return i;
+    if ((sep !== 32 && sep !== 45) || !isDigit(at(text, i + 1)) || groups.length >= 2 * MAX_CARD_GROUPS) return i;
     i++;
   }
 }

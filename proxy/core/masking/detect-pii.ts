@@ -102,7 +102,9 @@ export const phone: Detector = {
           }
         }
       }
-      i = matched >= 0 ? matched : runEnd > i ? runEnd : i + 1;
+      // Without a match, go on from the second group: a run cut at 8 groups may hold a
+      // number starting in its last groups and ending past the cut.
+      i = matched >= 0 ? matched : groups.length >= 4 ? groupOuterStart(text, groups[2]!) : runEnd > i ? runEnd : i + 1;
     }
   },
 };
