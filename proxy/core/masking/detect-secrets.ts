@@ -38,7 +38,7 @@ export const awsSecretAccessKey: Detector = {
   name: "aws_secret_access_key",
   mayMatch: (text) => text.length >= 40 && AWS_SECRET_CONTEXT.test(text),
   find: (text, out) =>
-    pushRegex(/(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g, text, out, (m) => {
+    pushRegex(/(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g, text, out, (m) => {
       const s = m[0];
       let upper = false, lower = false, digit = false;
       for (let i = 0; i < s.length; i++) {
