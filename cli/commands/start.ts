@@ -1,30 +1,75 @@
 /**
- * `portcullis start`: runs the gateway. The gateway's protocol front ends are later
- * issues (PostgreSQL first, issue 6); until the first lands this command says so plainly
- * and exits 1 rather than pretending to serve.
+ * `portcullis start` (`npm start`): the embedded default — PGlite upstream with sample
+ * data, a demo token issuer, the policy library hot-reloaded, the PostgreSQL gateway on
+ * 127.0.0.1:6432 — and a ready-to-paste psql command with freshly minted tokens.
  */
-import { type Command, parseOptions, EXIT_PROBLEM } from "../command.js";
+import { relative } from "node:path";
+import { type Command, UsageError, parseOptions } from "../command.js";
+import { startDemo, DEFAULT_POLICY_DIR } from "../../proxy/gateway/demo.js";
+import type { RuntimeLogEvent } from "../../proxy/gateway/runtime.js";
 
-const HELP = `Usage: portcullis start [--config <file>]
+const HELP = `Usage: portcullis start [--port <n>] [--policy <dir>]
 
-Runs the gateway. With no configuration it uses the embedded default: a PGlite
-PostgreSQL upstream with sample data, guarded by the default policy library.
+Runs the embedded demo: PGlite (PostgreSQL in Wasm, in memory) seeded with a small shop
+whose tables hold PII, guarded by the policy library (hot-reloaded: edit a .rego file and
+the next statement is decided by it), behind the PostgreSQL gateway. Prints psql
+commands with freshly minted tokens for a person (group dba) and an AI agent.
 
-Status: the gateway is not built yet (the PostgreSQL gateway is issue 6). Today
-Portcullis ships the Rego toolchain: see \`portcullis check\` and
-\`portcullis conformance\`.`;
+Options:
+  --port <n>       gateway port (default 6432; 0 picks a free one)
+  --policy <dir>   policy directory (default: the package's policies/)
+
+For a real deployment use \`portcullis serve -c portcullis.yaml\`.
+Stop with Ctrl-C.`;
 
 export const startCommand: Command = {
   name: "start",
-  summary: "run the gateway (not built yet: the PostgreSQL gateway is issue 6)",
+  summary: "run the embedded demo gateway (PGlite upstream, demo tokens)",
   help: HELP,
   async run(args) {
-    parseOptions(args, { config: { type: "string" } });
-    process.stderr.write(
-      "portcullis start: the gateway is not built yet (the PostgreSQL front end is issue 6).\n" +
-        "What works today is the Rego toolchain: `npx portcullis check <dir>` and\n" +
-        "`npx portcullis conformance ../shared/opa-conformance`. See README.md, section Status.\n",
+    const { values } = parseOptions(args, { port: { type: "string", default: "6432" }, policy: { type: "string" } });
+    const port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port takes 0..65535, got ${values.port}`);
+    const log = (e: RuntimeLogEvent) => process.stderr.write(`[${e.source}] ${e.level === "info" ? "" : `${e.level}: `}${e.message}\n`);
+    process.stderr.write("starting the embedded demo (PGlite takes a few seconds)…\n");
+    const demo = await startDemo({ port, ...(values.policy !== undefined ? { policyDir: values.policy } : {}), log });
+    const policyDir = values.policy ?? DEFAULT_POLICY_DIR;
+    const conn = (user: string) =>
+      `psql "host=${demo.host} port=${demo.port} dbname=postgres user=${user} sslmode=${demo.tls ? "require" : "disable"}"`;
+    process.stdout.write(
+      [
+        "",
+        "Portcullis is running (embedded demo).",
+        `  gateway       ${demo.host}:${demo.port}${demo.tls ? " (TLS, self-signed certificate)" : " (plaintext: openssl was not found)"}`,
+        "  upstream      PGlite, database postgres: customers (emails, phones, card numbers), orders, audit_log",
+        `  policy        ${relative(process.cwd(), policyDir) || "."} (revision ${demo.gateway.revision() ?? "none"}; hot-reloaded)`,
+        `  decision log  ${demo.workDir}/decisions.jsonl`,
+        "",
+        "Connect as a person in the dba group:",
+        `  PGPASSWORD='${demo.tokens.human}' \\`,
+        `  ${conn("dana")}`,
+        "",
+        "Connect as an AI agent:",
+        `  PGPASSWORD='${demo.tokens.agent}' \\`,
+        `  ${conn("coding-agent-1")}`,
+        "",
+        "Then try:",
+        "  SELECT id, name, country FROM customers;   -- allowed",
+        "  DROP TABLE orders;                         -- denied by policy (SQLSTATE 42501)",
+        "  DELETE FROM orders;                        -- no WHERE: needs a DBA's approval",
+        "  SELECT pg_read_file('/etc/passwd');        -- dangerous function: denied",
+        "",
+        "Press Ctrl-C to stop.",
+        "",
+      ].join("\n"),
     );
-    return EXIT_PROBLEM;
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    });
+    process.stderr.write("stopping…\n");
+    await demo.close();
+    return 0;
   },
 };
