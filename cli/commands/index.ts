@@ -3,6 +3,7 @@ import type { Command } from "../command.js";
 import { checkCommand } from "./check.js";
 import { conformanceCommand } from "./conformance.js";
 import { startCommand } from "./start.js";
+import { serveCommand } from "./serve.js";
 import { fmtCommand } from "./fmt.js";
 import { testCommand } from "./test.js";
 import { buildCommand } from "./build.js";
@@ -13,6 +14,7 @@ import { sessionsCommand } from "./sessions.js";
 
 export const COMMANDS: Command[] = [
   startCommand,
+  serveCommand,
   checkCommand,
   fmtCommand,
   testCommand,
