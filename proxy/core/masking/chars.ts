@@ -12,12 +12,22 @@ export function at(text: string, i: number): number {
   return i >= 0 && i < text.length ? text.charCodeAt(i) : -1;
 }
 
-/** How many ASCII digits `text` holds, stopping once `enough` are seen. */
-export function countDigits(text: string, enough: number): number {
+let lastText = "";
+let lastDigits = 0;
+
+/**
+ * How many ASCII digits `text` holds. Several detectors pre-check the same value for
+ * enough digits, so the last answer is remembered (the same string is compared by
+ * reference first, which is what the scanner passes).
+ */
+export function countDigits(text: string): number {
+  if (text === lastText) return lastDigits;
   let n = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57 && ++n >= enough) return n;
+    if (c >= 48 && c <= 57) n++;
   }
+  lastText = text;
+  lastDigits = n;
   return n;
 }

@@ -36,7 +36,7 @@ export function luhnValid(text: string): boolean {
  */
 export const creditCard: Detector = {
   name: "credit_card",
-  mayMatch: (text) => countDigits(text, 13) >= 13,
+  mayMatch: (text) => countDigits(text) >= 13,
   find(text, out) {
     const groups: number[] = [];
     let lastEnd = 0;

@@ -71,7 +71,7 @@ function validDomain(text: string, start: number, end: number): boolean {
  */
 export const phone: Detector = {
   name: "phone",
-  mayMatch: (text) => countDigits(text, 8) >= 8,
+  mayMatch: (text) => countDigits(text) >= 8,
   find(text, out) {
     const groups: number[] = []; // start, end of each group's digits (parentheses outside)
     let i = 0;
@@ -180,7 +180,7 @@ function validPhone(text: string, start: number, groups: number[], first: number
  */
 export const usSsn: Detector = {
   name: "us_ssn",
-  mayMatch: (text) => countDigits(text, 9) >= 9,
+  mayMatch: (text) => countDigits(text) >= 9,
   find(text, out) {
     const re = /(\d{3})([- ])(\d{2})\2(\d{4})/g;
     for (let m = re.exec(text); m; m = re.exec(text)) {

@@ -46,7 +46,9 @@ describe("methods", () => {
     expect(partial("ab", 4)).toBe("*b");
     expect(partial("x", 4)).toBe("*");
     expect(partial("", 4)).toBe("");
-    expect(partial("😀😀😀😀😀😀😀😀", 2)).toBe("******😀😀"); // no surrogate pair is split
+    expect(partial("😀😀😀😀😀😀😀😀", 2)).toBe("************😀😀"); // no surrogate pair is split: each hidden unit is a star
+    expect(partial("ab😀cd", 2)).toBe("****cd");
+    expect(partial("abc😀d", 2)).toBe("***😀d");
   });
 
   it("redact, partial and null are idempotent; hash is stable per key and differs across keys", () => {

@@ -84,7 +84,7 @@ export type Hasher = (value: string) => string;
  * repeat values (the same customer on many orders), and an HMAC costs far more than a
  * map lookup; the cache lives only as long as the hasher.
  */
-export function createHasher(key: string | Uint8Array, cacheSize = 4096): Hasher {
+export function createHasher(key: string | Uint8Array, cacheSize = 65536): Hasher {
   const secret: KeyObject = createSecretKey(typeof key === "string" ? Buffer.from(key, "utf8") : Buffer.from(key));
   const cache = new Map<string, string>();
   return (value) => {
@@ -97,28 +97,45 @@ export function createHasher(key: string | Uint8Array, cacheSize = 4096): Hasher
   };
 }
 
-/** ASCII punctuation and whitespace stay in place under `partial`; `*` does not count as one. */
-function isSeparator(code: number): boolean {
-  if (code >= 0x80) return false;
-  if ((code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122)) return false;
-  return code !== 42;
+/** Letters, digits, `*` and anything outside ASCII are maskable; ASCII punctuation and spaces are separators. */
+function isMaskable(code: number): boolean {
+  return code >= 0x80 || (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 42;
 }
 
-/** `partial:keep` of `value`, counting code points so that no surrogate pair is split. */
+const MASKABLE_UNIT = /[A-Za-z0-9\u0080-\uffff]/g;
+const codes = new Uint16Array(1024);
+
+/**
+ * `partial:keep` of `value`. Counts code points (a surrogate pair is one character and
+ * is never split: the hidden part's units all become `*`).
+ */
 export function partial(value: string, keep: number): string {
   let maskable = 0;
-  for (const ch of value) if (!isSeparator(ch.codePointAt(0)!)) maskable++;
-  const shown = Math.min(keep, Math.floor(maskable / 2));
-  let hideLeft = maskable - shown;
-  let out = "";
-  for (const ch of value) {
-    if (isSeparator(ch.codePointAt(0)!)) out += ch;
-    else if (hideLeft > 0) {
-      out += "*";
-      hideLeft--;
-    } else out += ch;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (isMaskable(c) && !(c >= 0xdc00 && c <= 0xdfff)) maskable++;
   }
-  return out;
+  let shown = Math.min(keep, Math.floor(maskable / 2));
+  // The boundary: the start of the `shown` last maskable characters.
+  let boundary = value.length;
+  while (shown > 0 && boundary > 0) {
+    const c = value.charCodeAt(--boundary);
+    if (!isMaskable(c)) continue;
+    if (c >= 0xdc00 && c <= 0xdfff && boundary > 0) {
+      const h = value.charCodeAt(boundary - 1);
+      if (h >= 0xd800 && h <= 0xdbff) boundary--;
+    }
+    shown--;
+  }
+  if (boundary === 0) return value;
+  if (value.length > codes.length) return value.slice(0, boundary).replace(MASKABLE_UNIT, "*") + value.slice(boundary);
+  // Short values (nearly all): one pass into a reused buffer, no intermediate strings.
+  for (let i = 0; i < boundary; i++) {
+    const c = value.charCodeAt(i);
+    codes[i] = isMaskable(c) ? 42 : c;
+  }
+  for (let i = boundary; i < value.length; i++) codes[i] = value.charCodeAt(i);
+  return String.fromCharCode.apply(null, codes.subarray(0, value.length) as unknown as number[]);
 }
 
 /**
