@@ -12,6 +12,7 @@ const root = fileURLToPath(new URL("..", import.meta.url).href.replace("/dist/",
 const BENCHMARKS: Record<string, () => Promise<string> | string> = {
   compile: () => compileReport(root),
   eval: () => evalReport(root),
+  mask: async () => (await import("./mask.js")).maskReport(),
 };
 
 async function main(names: string[]): Promise<number> {
