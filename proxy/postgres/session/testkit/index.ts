@@ -18,15 +18,18 @@ import type { Authenticator } from "../../../core/contracts.js";
 
 export const PG = { host: "127.0.0.1", port: 5432, user: "postgres", database: "test" };
 
-/** A Decider that compiles `source` (package portcullis, rule `decision`) with our engine. */
-export async function policyDecider(source: string, revision = "test"): Promise<Decider & { inputs: PolicyInput[] }> {
+/**
+ * A Decider that compiles `source` (package portcullis, rule `decision`) with our engine;
+ * with `record`, every input it saw is kept in `inputs`.
+ */
+export async function policyDecider(source: string, revision = "test", record = true): Promise<Decider & { inputs: PolicyInput[] }> {
   const wasm = await compile({ modules: [{ file: "policy.rego", source }], entrypoints: ["portcullis/decision"] });
   const policy = await loadPolicy(wasm);
   const inputs: PolicyInput[] = [];
   return {
     inputs,
     async decide(input: PolicyInput): Promise<DecisionRecord> {
-      inputs.push(structuredClone(input));
+      if (record) inputs.push(structuredClone(input));
       const results = policy.evaluate(input, "portcullis/decision");
       const raw = results.length === 0 ? undefined : (toJSON(results[0] as Value) as { result: unknown }).result;
       const decision = toDecision(raw);
