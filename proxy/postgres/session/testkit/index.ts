@@ -9,7 +9,9 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { connect as netConnect, type Socket } from "node:net";
 import pg from "pg";
+import { Framer, allLarge, decodeServerMessage, encodeClientMessage, type ServerMessage } from "../../codec/index.js";
 import { compile, loadPolicy } from "../../../../engine/policy/index.js";
 import { toJSON, type Value } from "../../../../engine/values/index.js";
 import { outcomeOf, toDecision, type Decider, type DecisionRecord, type PolicyInput } from "../../../core/contracts.js";
@@ -107,4 +109,72 @@ export function psql(args: string[], env: Record<string, string>, input?: string
     if (input !== undefined) child.stdin?.end(input);
     if (signalAfterMs !== undefined) setTimeout(() => child.kill("SIGINT"), signalAfterMs);
   });
+}
+
+/**
+ * A bare protocol client for tests that need exact message sequences (pipelining,
+ * malformed frames): it writes frames as given and collects the decoded replies.
+ */
+export class RawClient {
+  private framer = new Framer({ isLarge: allLarge });
+  readonly received: ServerMessage[] = [];
+  private waiters: (() => void)[] = [];
+  closed = false;
+
+  private constructor(readonly socket: Socket) {
+    socket.on("data", (b: Buffer) => {
+      for (const f of this.framer.feed(b).frames) {
+        const d = decodeServerMessage(f);
+        if (d.ok) this.received.push(d.message);
+      }
+      this.wake();
+    });
+    socket.on("close", () => {
+      this.closed = true;
+      this.wake();
+    });
+    socket.on("error", () => {});
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** Connects over plaintext, logs in with `token`, and waits for the first ReadyForQuery. */
+  static async login(port: number, token: string, parameters: Record<string, string> = {}): Promise<RawClient> {
+    const socket = netConnect({ host: "127.0.0.1", port });
+    await new Promise((r) => socket.once("connect", r));
+    const c = new RawClient(socket);
+    c.send(encodeClientMessage({ type: "Startup", major: 3, minor: 0, parameters: { user: "raw", ...parameters } }));
+    await c.until((m) => m.type === "AuthenticationCleartextPassword" || m.type === "ErrorResponse");
+    c.send(encodeClientMessage({ type: "PasswordMessage", password: token }));
+    await c.until((m) => m.type === "ReadyForQuery" || m.type === "ErrorResponse");
+    return c;
+  }
+
+  send(...frames: Buffer[]): void {
+    this.socket.write(Buffer.concat(frames));
+  }
+
+  /** Waits until a received message satisfies `pred` (or `count` of them have), or the socket closes. */
+  async until(pred: (m: ServerMessage) => boolean, count = 1, timeoutMs = 5000): Promise<ServerMessage[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.received.filter(pred).length < count && !this.closed) {
+      if (Date.now() > deadline) throw new Error(`timed out; received ${this.received.map((m) => m.type).join(", ")}`);
+      await new Promise<void>((r) => {
+        this.waiters.push(r);
+        setTimeout(r, 50);
+      });
+    }
+    return this.received.splice(0);
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/** Message types in order, with error codes and ReadyForQuery statuses spelled out. */
+export function summary(ms: ServerMessage[]): string[] {
+  return ms.map((m) => (m.type === "ErrorResponse" ? `Error:${m.fields.code}` : m.type === "ReadyForQuery" ? `Ready:${m.status}` : m.type));
 }
