@@ -25,6 +25,7 @@ export interface EnforcerContext {
   connection: ConnectionInfo;
   session: SessionInfo;
   policyVersion?: () => string | number | undefined;
+  policyReadsParams?: () => boolean;
 }
 
 export class Enforcer {
@@ -33,6 +34,11 @@ export class Enforcer {
   readonly prepared: Record<string, string> = Object.create(null) as Record<string, string>;
 
   constructor(private readonly ctx: EnforcerContext) {}
+
+  /** Whether a Bind with parameters must be decided again (see GatewayOptions.policyReadsParams). */
+  get bindNeedsDecision(): boolean {
+    return this.ctx.policyReadsParams?.() ?? true;
+  }
 
   /** Describes the SQL as `input.request` (never throws; unparseable SQL carries `parse_error`). */
   describe(sql: string, params: unknown[] = []): SqlRequest {

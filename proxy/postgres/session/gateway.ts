@@ -145,7 +145,7 @@ export class PostgresGateway {
       h.socket,
       h.framer,
       up,
-      { decider: o.decider, identity: h.identity, connection: o.connection, session: info, policyVersion: o.policyVersion },
+      { decider: o.decider, identity: h.identity, connection: o.connection, session: info, policyVersion: o.policyVersion, policyReadsParams: o.policyReadsParams },
       {
         log: (level, message) => this.log({ level, session: id, message }),
         closed: () => {

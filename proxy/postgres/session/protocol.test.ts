@@ -7,6 +7,7 @@
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
+import fc from "fast-check";
 import { encodeClientMessage as enc } from "../codec/index.js";
 import type { PolicyInput } from "../../core/contracts.js";
 import { PostgresGateway } from "./gateway.js";
@@ -231,5 +232,75 @@ describe("close()", () => {
     expect(g.sessionCount).toBe(0);
     const late = new pg.Client({ host: "127.0.0.1", port: p, user: "dave", password: token, database: DB });
     await expect(late.connect()).rejects.toThrow();
+  });
+});
+
+describe("upstream loss", () => {
+  it("ends only the session whose backend went away, with a FATAL error", async () => {
+    const victim = await RawClient.login(port, token);
+    const bystander = await RawClient.login(port, token);
+    victim.send(query("SELECT pg_backend_pid() AS pid"));
+    const rows = await victim.until((m) => m.type === "ReadyForQuery");
+    const row = rows.find((m) => m.type === "DataRow");
+    const pid = row?.type === "DataRow" ? Number(row.values[0]!.toString()) : NaN;
+    const d = await direct(DB);
+    await d.query("SELECT pg_terminate_backend($1)", [pid]);
+    await d.end();
+    const last = await victim.until(() => false, 1, 3000).catch(() => []);
+    expect(victim.closed).toBe(true);
+    expect(summary(last)).toContain("Error:57P01"); // PostgreSQL's own notice of the termination, relayed
+    bystander.send(query("SELECT 1"));
+    expect(summary(await bystander.until((m) => m.type === "ReadyForQuery"))).toEqual(["RowDescription", "DataRow", "CommandComplete", "Ready:I"]);
+    bystander.close();
+  });
+});
+
+describe("random bytes after login", () => {
+  it("never take the gateway down: the connection gets 08P01 or an answer, others carry on", async () => {
+    const bystander = await RawClient.login(port, token);
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 64 }), async (bytes) => {
+        const c = await RawClient.login(port, token);
+        c.send(Buffer.from(bytes));
+        await new Promise((r) => setTimeout(r, 20));
+        const got = summary(c.received.splice(0));
+        const b = Buffer.from(bytes);
+        const known = "QPBDESHCdcfFX";
+        if (b.length >= 5 && (b.readInt32BE(1) < 4 || !known.includes(String.fromCharCode(b[0]!)))) {
+          // A bad length or an unknown type is a protocol violation: 08P01, and this connection ends.
+          await c.until(() => false, 1, 2000).catch(() => []);
+          expect(got.concat(summary(c.received))).toContain("Error:08P01");
+          expect(c.closed).toBe(true);
+        }
+        c.close();
+      }),
+      { numRuns: 25 },
+    );
+    bystander.send(query("SELECT 1"));
+    expect(summary(await bystander.until((m) => m.type === "ReadyForQuery"))).toEqual(["RowDescription", "DataRow", "CommandComplete", "Ready:I"]);
+    bystander.close();
+    expect(await tripwireLog(DB)).toEqual([]);
+  });
+});
+
+describe("policyReadsParams", () => {
+  it("false: a Bind is not decided again, the Parse decision stands", async () => {
+    const main = await options();
+    const g = new PostgresGateway({ ...main, allowPlaintextPassword: true, policyReadsParams: () => false });
+    const p = (await g.listen({ host: "127.0.0.1", port: 0 })).port;
+    try {
+      const c = await RawClient.login(p, token);
+      c.send(parse("SELECT $1::int AS n", "s"), sync);
+      await c.until((m) => m.type === "ReadyForQuery");
+      const before = main.decider.inputs.length;
+      for (const v of ["1", "2", "3"]) {
+        c.send(bind("s", [v]), execute(), sync);
+        expect(summary(await c.until((m) => m.type === "ReadyForQuery"))).toEqual(["BindComplete", "DataRow", "CommandComplete", "Ready:I"]);
+      }
+      expect(main.decider.inputs.length).toBe(before);
+      c.close();
+    } finally {
+      await g.close({ graceMs: 200 });
+    }
   });
 });

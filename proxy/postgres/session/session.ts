@@ -297,7 +297,7 @@ export class Session {
       return this.refuseExtended(refusal.sqlstate, refusal.message);
     }
     let refusal = s.refusal;
-    if (refusal === null && m.params.length > 0) {
+    if (refusal === null && m.params.length > 0 && this.enforcer.bindNeedsDecision) {
       const params = m.params.map((p, i) => paramValue(p, m.paramFormats.length === 1 ? m.paramFormats[0]! : (m.paramFormats[i] ?? 0)));
       // Only a LIMIT/FETCH given by a parameter changes the description; otherwise reuse it.
       const request = /\b(limit|fetch)\b/i.test(s.sql) ? this.enforcer.describe(s.sql, params) : { ...s.request, params };

@@ -42,6 +42,13 @@ export interface GatewayOptions {
    * session by statement text and this version; without it nothing is cached.
    */
   policyVersion?: () => string | number | undefined;
+  /**
+   * Whether the active policy depends on Bind parameters (`input.request.params`, or a
+   * statement's `limit`, which a `LIMIT $1` takes from them). When it returns false, a Bind
+   * is not decided again: the decision on its Parse stands. Default: always decide Binds that
+   * carry parameters.
+   */
+  policyReadsParams?: () => boolean;
   /** Where the gateway reports connection-level events; never receives credentials. */
   log?: (event: GatewayLogEvent) => void;
 }
