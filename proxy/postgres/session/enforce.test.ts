@@ -90,6 +90,19 @@ describe("Enforcer", () => {
   });
 });
 
+describe("the gateway's own guard", () => {
+  it("refuses changing client_encoding away from UTF8 before asking the policy", async () => {
+    const d = counting();
+    const { e } = enforcer(d);
+    for (const sql of ["SET client_encoding = 'SJIS'", "SET NAMES 'GBK'", "DO $$ BEGIN SET client_encoding TO 'BIG5'; END $$", "SELECT set_config('client_encoding', 'SJIS', false)"]) {
+      expect((await e.decide(e.describe(sql)))?.message, sql).toBe("denied by the gateway: client_encoding must stay UTF8");
+    }
+    expect(d.calls.length).toBe(0);
+    expect(await e.decide(e.describe("SET client_encoding = 'UTF8'"))).toBeNull();
+    expect(await e.decide(e.describe("SELECT set_config('search_path', 'public', false)"))).toBeNull();
+  });
+});
+
 describe("refusalOf (the approval seam)", () => {
   const rec = (outcome: DecisionRecord["outcome"], extra: Partial<DecisionRecord["decision"]> = {}): DecisionRecord => ({
     decision_id: "abc",

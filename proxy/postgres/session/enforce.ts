@@ -11,7 +11,7 @@
  * (nothing is cached then). A cached decision keeps its original decision id.
  */
 import type { DecisionRecord, Identity, PolicyInput, SessionInfo, ConnectionInfo, Decider } from "../../core/contracts.js";
-import { describeSqlSync, type SqlRequest } from "../statement/index.js";
+import { describeSqlSync, type SqlRequest, type SqlStatement } from "../statement/index.js";
 import type { Refusal } from "./types.js";
 
 /** SQLSTATE insufficient_privilege: what a denied statement looks like to a client. */
@@ -56,6 +56,11 @@ export class Enforcer {
   async decide(request: SqlRequest): Promise<Refusal | null> {
     const stats = this.ctx.session.stats;
     stats.statements = (stats.statements ?? 0) + 1;
+    const guarded = gatewayGuard(request);
+    if (guarded !== null) {
+      stats.denied = (stats.denied ?? 0) + 1;
+      return guarded;
+    }
     const record = await this.record(request);
     const refusal = refusalOf(record);
     if (refusal !== null) stats.denied = (stats.denied ?? 0) + 1;
@@ -107,6 +112,24 @@ export class Enforcer {
       }
     }
   }
+}
+
+/**
+ * What the gateway refuses before any policy: changing `client_encoding` away from UTF8.
+ * The statements were decided on the SQL decoded as UTF-8; a server reading later messages
+ * in another encoding (SJIS, GBK, …) could see different statements.
+ */
+function gatewayGuard(request: SqlRequest): Refusal | null {
+  const changesEncoding = (s: SqlStatement): boolean =>
+    (s.kind === "set" && s.name === "client_encoding" && !/^(utf-?8|unicode)$/i.test(String(s.value ?? "").trim())) || s.nested.some(changesEncoding);
+  const viaFunction = request.statements.some((s) => s.functions.some((f) => f.endsWith("set_config"))) && /client_encoding/i.test(request.sql);
+  if (!request.statements.some(changesEncoding) && !viaFunction) return null;
+  const message = "denied by the gateway: client_encoding must stay UTF8";
+  return {
+    sqlstate: DENIED,
+    message,
+    record: { decision_id: "", revision: "", decision: { allow: false, deny: [message], approval: null, mask: [] }, outcome: "deny" },
+  };
 }
 
 function preparedBodies(request: SqlRequest): Record<string, string> | undefined {

@@ -304,3 +304,15 @@ describe("policyReadsParams", () => {
     }
   });
 });
+
+describe("client_encoding", () => {
+  it("a change the guard cannot see still ends the session before anything else runs in it", async () => {
+    const c = await RawClient.login(port, token);
+    c.send(query("SET client_encoding = 'SJIS'"));
+    expect(summary(await c.until((m) => m.type === "ReadyForQuery"))).toEqual(["Error:42501", "Ready:I"]);
+    c.send(query("SELECT set_config('client_' || 'encoding', 'SJIS', false)"));
+    const last = await c.until(() => false, 1, 3000).catch(() => []);
+    expect(summary(last)).toContain("Error:0A000");
+    expect(c.closed).toBe(true);
+  });
+});

@@ -65,6 +65,25 @@ describe("ServerRelay", () => {
     );
   });
 
+  it("reports ParameterStatus messages however they are chunked, and still forwards them", () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat(), { maxLength: 6 }), (at) => {
+        const params: string[] = [];
+        const out: Buffer[] = [];
+        const relay = new ServerRelay("I", (c) => out.push(...c), () => {}, (n, v) => params.push(`${n}=${v}`));
+        const stream = Buffer.concat([
+          encodeServerMessage({ type: "ParameterStatus", name: "client_encoding", value: "SJIS" }),
+          done("SET"),
+          encodeServerMessage({ type: "ParameterStatus", name: "TimeZone", value: "UTC" }),
+        ]);
+        for (const chunk of cut(stream, at)) relay.feed(chunk);
+        expect(params).toEqual(["client_encoding=SJIS", "TimeZone=UTC"]);
+        expect(Buffer.concat(out).equals(stream)).toBe(true);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it("writes injected messages at once when nothing is owed", () => {
     const out: Buffer[] = [];
     const relay = new ServerRelay("T", (c) => out.push(...c), () => {});

@@ -9,10 +9,14 @@
  *   upstream ReadyForQuery messages;
  * - swallowing the ReadyForQuery of a Sync the gateway sent on its own (to close an
  *   extended-protocol batch that a denial cut short).
+ *
+ * It also reads ParameterStatus (rare, small) so the session can see a `client_encoding`
+ * change, which would make the server read SQL differently from how it was decided.
  */
 import type { TransactionStatus } from "../codec/index.js";
 
 const Z = 0x5a; // ReadyForQuery
+const S = 0x53; // ParameterStatus
 
 /** Something the gateway wants the client to see, at its place in the response stream. */
 interface Injected {
@@ -39,11 +43,15 @@ export class ServerRelay {
   private zFill = 0;
   private zBuf = Buffer.alloc(6);
   private failed = false;
+  /** The body of a ParameterStatus in progress (copied; it is forwarded as usual). */
+  private param: Buffer | undefined;
+  private paramFill = 0;
 
   constructor(
     status: TransactionStatus,
     private readonly write: (chunks: Buffer[]) => void,
     private readonly onViolation: (message: string) => void,
+    private readonly onParameter: (name: string, value: string) => void = () => {},
   ) {
     this.status = status;
   }
@@ -83,6 +91,10 @@ export class ServerRelay {
         if (this.zFill > 0) {
           chunk.copy(this.zBuf, this.zFill, i, i + k);
           this.zFill += k;
+        } else if (this.param !== undefined) {
+          chunk.copy(this.param, this.paramFill, i, i + k);
+          this.paramFill += k;
+          if (this.paramFill === this.param.length) this.completeParameter();
         }
         i += k;
         this.bodyLeft -= k;
@@ -115,6 +127,9 @@ export class ServerRelay {
       if (isZ) {
         this.header.copy(this.zBuf, 0, 0, 5);
         this.zFill = 5;
+      } else if (this.header[0] === S && length > 4 && length <= 64 * 1024) {
+        this.param = Buffer.allocUnsafe(length - 4);
+        this.paramFill = 0;
       }
     }
     // Forward the rest of a chunk, unless it is part of a held-back ReadyForQuery.
@@ -138,6 +153,15 @@ export class ServerRelay {
       const { data } = this.injected.shift()!;
       out.push(typeof data === "function" ? data(this.status) : data);
     }
+  }
+
+  private completeParameter(): void {
+    const body = this.param!;
+    this.param = undefined;
+    const nul = body.indexOf(0);
+    if (nul < 0) return;
+    const end = body.indexOf(0, nul + 1);
+    this.onParameter(body.toString("utf8", 0, nul), body.toString("utf8", nul + 1, end < 0 ? body.length : end));
   }
 
   private flush(out: Buffer[]): void {

@@ -73,7 +73,19 @@ export class Session {
     private readonly events: SessionEvents,
   ) {
     this.enforcer = new Enforcer(ctx);
-    this.relay = new ServerRelay(upstream.status, (chunks) => this.toClient(chunks), (msg) => this.fail("08P01", msg, "upstream"));
+    this.relay = new ServerRelay(
+      upstream.status,
+      (chunks) => this.toClient(chunks),
+      (msg) => this.fail("08P01", msg, "upstream"),
+      (name, value) => {
+        // The backstop for what the enforcer's guard cannot see (set_config with a computed
+        // name): SQL read in another encoding than the one it was decided in must not run.
+        if (name === "client_encoding" && !isUtf8(value)) {
+          this.events.log("warn", `closing session: upstream client_encoding became ${value}`);
+          this.terminate("0A000", "client_encoding must stay UTF8 through the gateway");
+        }
+      },
+    );
   }
 
   get identity(): Identity {
@@ -354,6 +366,10 @@ export class Session {
     }, 1000).unref();
     this.events.closed();
   }
+}
+
+export function isUtf8(encoding: string): boolean {
+  return /^(utf-?8|unicode)$/i.test(encoding.trim());
 }
 
 /** A Bind parameter as policies see it: text as text, binary as PostgreSQL's bytea hex. */
