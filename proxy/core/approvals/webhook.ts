@@ -64,17 +64,18 @@ export function createWebhook(options: WebhookOptions): Webhook {
   const timeoutMs = options.timeoutMs ?? 5000;
   const maxQueue = options.maxQueue ?? 1000;
   const report = options.onError ?? ((m: string) => process.stderr.write(`portcullis: webhook: ${m}\n`));
-  const inFlight = new Set<Promise<void>>();
-  const timers = new Set<NodeJS.Timeout>();
+  const queue: WebhookPayload[] = [];
+  const sleeping = new Map<NodeJS.Timeout, () => void>();
+  let running: Promise<void> | undefined;
   let closed = false;
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
       const t = setTimeout(() => {
-        timers.delete(t);
+        sleeping.delete(t);
         resolve();
       }, ms);
-      timers.add(t);
+      sleeping.set(t, resolve);
     });
 
   const post = async (body: string): Promise<void> => {
@@ -101,29 +102,41 @@ export function createWebhook(options: WebhookOptions): Webhook {
           return;
         }
         await sleep(backoff * 2 ** (i - 1));
+        if (closed) return;
       }
     }
+  };
+
+  /** One delivery at a time, in order, so a channel never shows an outcome before its request. */
+  const pump = async (): Promise<void> => {
+    // Started on the next turn: `notify` returns before any network work begins.
+    await new Promise<void>((r) => setImmediate(r));
+    while (queue.length > 0 && !closed) await deliver(queue.shift()!);
+    running = undefined;
   };
 
   return {
     notify(event, approval) {
       if (closed) return;
-      if (inFlight.size >= maxQueue) {
+      if (queue.length >= maxQueue) {
         report(`queue full, dropped ${event} ${approval.id}`);
         return;
       }
-      const p = deliver({ event, text: webhookText(event, approval), approval }).finally(() => inFlight.delete(p));
-      inFlight.add(p);
+      queue.push({ event, text: webhookText(event, approval), approval });
+      running ??= pump();
     },
     async flush() {
-      while (inFlight.size > 0) await Promise.all([...inFlight]);
+      while (running) await running;
     },
     async close() {
       closed = true;
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-      // Cleared sleeps never resolve: drop what is left rather than wait on it.
-      inFlight.clear();
+      queue.length = 0;
+      // Wake sleeping retries so they see `closed` and stop.
+      for (const [t, wake] of sleeping) {
+        clearTimeout(t);
+        wake();
+      }
+      sleeping.clear();
     },
   };
 }
