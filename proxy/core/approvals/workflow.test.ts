@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chmodSync, mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Identity } from "../contracts.js";
 import { createApprovals, type Approvals, type StatementToApprove } from "./workflow.js";
@@ -130,6 +130,17 @@ describe("defer", () => {
     expect(await a.consumeDeferred(a.bindingOf(s), alice)).toBeNull();
     expect((await a.get(id))!.status).toBe("consumed");
   });
+  it("sweep saves overdue requests as expired, once", async () => {
+    let clock = Date.parse("2026-03-01T10:00:00Z");
+    const a = fresh(sqlitePath(), { now: () => new Date(clock) });
+    const old = await requested(a, stmt({ approval: { approvers: ["dba"], min: 1, reason: "r", ttl_seconds: 10 } }));
+    const young = await requested(a, stmt({ statement: "VACUUM", approval: { approvers: ["dba"], min: 1, reason: "r", ttl_seconds: 600 } }));
+    clock += 11_000;
+    expect(await a.sweep()).toBe(1);
+    expect(await a.sweep()).toBe(0);
+    expect((await a.list({ status: "expired" })).map((r) => r.id)).toEqual([old]);
+    expect((await a.list({ status: "pending" })).map((r) => r.id)).toEqual([young]);
+  });
   it("refuses an approved grant after its ttl", async () => {
     let clock = Date.parse("2026-03-01T10:00:00Z");
     const a = fresh(sqlitePath(), { now: () => new Date(clock) });
@@ -161,7 +172,9 @@ describe("store down", () => {
     const ro = join(dir, "ro");
     mkdirSync(ro);
     chmodSync(ro, 0o500);
-    const paths = [join(dir, "missing", "deeper", "approvals.db")];
+    writeFileSync(join(dir, "plain-file"), "");
+    // A missing folder and a path under a regular file fail even for root.
+    const paths = [join(dir, "missing", "deeper", "approvals.db"), join(dir, "plain-file", "approvals.db")];
     if (process.getuid?.() !== 0) paths.push(join(ro, "approvals.db")); // root ignores permissions
     for (const path of paths) {
       const a = fresh(path);

@@ -75,6 +75,12 @@ export interface Approvals {
   /** Everything a front end does for an `approval` outcome, in one call (see README). */
   gate(s: StatementToApprove & { holdTimeoutMs: number; signal?: AbortSignal }): Promise<GateResult>;
   bindingOf(s: Pick<StatementToApprove, "identity" | "connection" | "statement" | "params">): string;
+  /**
+   * Saves (and announces) the expiry of overdue pending and approved records; returns how
+   * many. Expiry is otherwise settled when someone looks at a record, so a gateway calls this
+   * every minute or so for timely "expired" webhooks. Rejects with StoreUnavailableError.
+   */
+  sweep(): Promise<number>;
 }
 
 const SUMMARY_LIMIT = 4096;
@@ -319,5 +325,15 @@ export function createApprovals(options: ApprovalsOptions): Approvals {
     return { allow: false, id: req.id, message: `requires approval: ${s.approval.reason}; ${held.reason}` };
   };
 
-  return { requestApproval, hold, consumeDeferred, vote, list, get, gate, bindingOf };
+  const sweep: Approvals["sweep"] = async () => {
+    let n = 0;
+    for (const status of ["pending", "approved"] as const) {
+      for (const r of await store.list({ status, limit: 1000 })) {
+        if (effectiveStatus(r, now()) === "expired" && (await settleExpiry(r)).status === "expired") n++;
+      }
+    }
+    return n;
+  };
+
+  return { requestApproval, hold, consumeDeferred, vote, list, get, gate, bindingOf, sweep };
 }
