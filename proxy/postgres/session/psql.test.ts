@@ -84,6 +84,23 @@ describe("psql over TLS", () => {
     await d.end();
   });
 
+  it("decides EXECUTE on the PREPAREd body (psql)", async () => {
+    const script = [
+      "PREPARE item(int) AS SELECT name FROM pcs_items WHERE id = $1;",
+      "EXECUTE item(8);",
+      "PREPARE wipe AS DELETE FROM pcs_guarded;",
+      "EXECUTE wipe;",
+      "SELECT count(*) AS guarded FROM pcs_guarded;",
+      "",
+    ].join("\n");
+    const r = await psql(conn(), env(), script);
+    expect(r.stdout).toContain("item 8");
+    expect(r.stdout).toContain("PREPARE");
+    expect(r.stderr).toContain("denied by policy: writing public.pcs_guarded is not allowed");
+    expect(r.stdout).toMatch(/guarded\s*\n-+\n\s*2\n/);
+    expect(await tripwireLog(DB)).toEqual([]);
+  });
+
   it("streams COPY FROM STDIN when the COPY is allowed", async () => {
     const rows = Array.from({ length: 2000 }, (_, i) => `${1000 + i}\tnote ${i}`).join("\n");
     const r = await psql(conn(), env(), `COPY pcs_copy (id, note) FROM STDIN;\n${rows}\n\\.\nSELECT count(*) FROM pcs_copy WHERE id >= 1000;\n`);
