@@ -136,6 +136,25 @@ describe("PostgreSQL store", () => {
     expect(Date.now() - t0).toBeLessThan(2000);
   });
 
+  it("a hold survives its LISTEN connection being killed: it reconnects and still wakes", async () => {
+    const gw1 = gateway();
+    const gw2 = gateway();
+    const r = await gw1.requestApproval(stmt({ statement: "REINDEX DATABASE shop", approval: { approvers: ["dba"], min: 1, reason: "r", ttl_seconds: 600 } }));
+    if (!r.ok) throw new Error(r.reason);
+    const held = gw1.hold(r.id, 20_000);
+    await new Promise((res) => setTimeout(res, 300));
+    const admin = new pg.Client({ connectionString: ADMIN_URL });
+    await admin.connect();
+    const killed = await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'LISTEN%'", [DB]);
+    await admin.end();
+    expect(killed.rowCount).toBeGreaterThanOrEqual(1);
+    await new Promise((res) => setTimeout(res, 1000)); // reconnected (backoff 250 ms)
+    const t0 = Date.now();
+    await gw2.vote(r.id, bob, "approve", "");
+    expect((await held).status).toBe("approved");
+    expect(Date.now() - t0).toBeLessThan(2000);
+  });
+
   it("an unreachable server denies with a reason", async () => {
     const down = gateway("postgres://postgres@127.0.0.1:1/test");
     const r = await down.requestApproval(stmt());
