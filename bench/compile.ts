@@ -2,11 +2,11 @@
  * Benchmark: time to compile a policy directory through parse → compile → plan.
  * Target (compiler issue): under 200 ms for the default policy library `policies/`.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { buildIR } from "../engine/pipeline.js";
 import { parseModule } from "../engine/rego/index.js";
-import { measure, formatUs, table, type Row } from "./harness.js";
+import { measure, formatUs, table, type Row, policySources } from "./harness.js";
 
 export interface PolicyDir {
   label: string;
@@ -14,18 +14,6 @@ export interface PolicyDir {
   entrypoints: string[];
 }
 
-function regoSources(dir: string): { file: string; source: string }[] {
-  const out: { file: string; source: string }[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (name.endsWith(".rego") && !name.endsWith("_test.rego")) out.push({ file: relative(dir, p), source: readFileSync(p, "utf8") });
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 export function compileReport(root: string): string {
   const dirs: PolicyDir[] = [
@@ -35,7 +23,7 @@ export function compileReport(root: string): string {
   const rows: Row[] = [];
   for (const d of dirs) {
     if (!existsSync(d.dir)) continue;
-    const modules = regoSources(d.dir);
+    const modules = policySources(d.dir);
     if (modules.length === 0) {
       rows.push({ policy: d.label, files: "0", lines: "0", parse: "-", "parse+compile+plan": "-", "p90": "-", note: "no .rego files yet" });
       continue;

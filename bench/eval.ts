@@ -6,14 +6,14 @@
  * each module. Targets (Wasm issue): decision within 3x the floor and under 10 µs.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { buildIR } from "../engine/pipeline.js";
 import { evaluate as irEvaluate } from "../engine/ir/interpreter.js";
 import { compile, loadPolicy } from "../engine/policy/index.js";
 import { equal, fromJSON, stringifyJSON, toJSON, type Value } from "../engine/values/index.js";
-import { formatBytes, formatUs, measure, table, type Row } from "./harness.js";
+import { formatBytes, formatUs, measure, table, type Row, policySources } from "./harness.js";
 
 const ENTRYPOINT = "portcullis/decision";
 const TARGET_RATIO = 3;
@@ -25,18 +25,6 @@ interface Module {
   modules: { file: string; source: string }[];
 }
 
-function regoSources(dir: string): { file: string; source: string }[] {
-  const out: { file: string; source: string }[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (name.endsWith(".rego") && !name.endsWith("_test.rego")) out.push({ file: relative(dir, p), source: readFileSync(p, "utf8") });
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 /** The SDK's own loadPolicy (a CommonJS module), for the "plain SDK" row. */
 interface SdkPolicy {
@@ -55,14 +43,7 @@ function sdkLoader(): (wasm: Uint8Array) => Promise<SdkPolicy> {
 function coldCompileMs(root: string, dir: string): number | undefined {
   const policyIndex = new URL("../engine/policy/index.js", import.meta.url).href;
   const script = `
-    import { readFileSync, readdirSync, statSync } from "node:fs";
-    import { join, relative } from "node:path";
-    const dir = ${JSON.stringify(dir)};
-    const modules = [];
-    const walk = (d) => { for (const n of readdirSync(d).sort()) { const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (n.endsWith(".rego") && !n.endsWith("_test.rego")) modules.push({ file: relative(dir, p), source: readFileSync(p, "utf8") }); } };
-    walk(dir);
+    const modules = ${JSON.stringify(policySources(dir))};
     const t = performance.now();
     const { compile } = await import(${JSON.stringify(policyIndex)});
     await compile({ modules, entrypoints: [${JSON.stringify(ENTRYPOINT)}] });
@@ -76,7 +57,7 @@ function coldCompileMs(root: string, dir: string): number | undefined {
 
 async function decisionRows(root: string): Promise<{ rows: Row[]; note: string }> {
   const dir = join(root, "fixtures/policies/guardrail");
-  const modules = regoSources(dir);
+  const modules = policySources(dir);
   const inputText = readFileSync(join(dir, "input.json"), "utf8");
   const input = JSON.parse(inputText) as unknown;
   const wasm = await compile({ modules, entrypoints: [ENTRYPOINT] });
@@ -130,7 +111,7 @@ async function compileRows(root: string): Promise<Row[]> {
   ];
   const rows: Row[] = [];
   for (const d of dirs) {
-    d.modules = regoSources(d.dir);
+    d.modules = policySources(d.dir);
     let wasm: Uint8Array;
     try {
       wasm = await compile({ modules: d.modules, entrypoints: [ENTRYPOINT] });

@@ -4,6 +4,8 @@
  * compare ratios within one run rather than absolute numbers across runs).
  */
 
+import { collectPolicyDir } from "../engine/bundle/index.js";
+
 export interface Timing {
   /** Median microseconds per operation. */
   medianUs: number;
@@ -76,4 +78,14 @@ export function table(title: string, rows: Row[]): string {
   const width = (c: string) => Math.max(c.length, ...rows.map((r) => (r[c] ?? "").length));
   const line = (cells: string[]) => "  " + cells.map((cell, i) => (i === 0 ? cell.padEnd(width(columns[i]!)) : cell.padStart(width(columns[i]!)))).join("  ");
   return [title, line(columns), line(columns.map((c) => "-".repeat(width(c)))), ...rows.map((r) => line(columns.map((c) => r[c] ?? "")))].join("\n") + "\n";
+}
+
+/**
+ * The policy modules of a directory as the compiler takes them, tests left out: what a
+ * gateway compiles (collected as bundles collect them, `engine/bundle`).
+ */
+export function policySources(dir: string): { file: string; source: string }[] {
+  return collectPolicyDir(dir)
+    .modules.filter((m) => !m.path.endsWith("_test.rego"))
+    .map((m) => ({ file: m.path, source: m.source }));
 }
