@@ -11,6 +11,7 @@ import { evalCommand } from "./eval.js";
 import { verifyCommand } from "./verify.js";
 import { replayCommand } from "./replay.js";
 import { sessionsCommand } from "./sessions.js";
+import { approvalsCommand } from "./approvals.js";
 
 export const COMMANDS: Command[] = [
   startCommand,
@@ -23,5 +24,6 @@ export const COMMANDS: Command[] = [
   verifyCommand,
   replayCommand,
   sessionsCommand,
+  approvalsCommand,
   conformanceCommand,
 ];
