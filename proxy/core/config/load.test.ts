@@ -137,10 +137,12 @@ decision_log:
   erase: [/input/request/params]
   mask: [/input/identity/email, {path: /input/identity/claims, method: hmac}]
   hmac_key: "\${LOG_HMAC_KEY}"
-recording: {dir: recordings}
+recording: {dir: recordings, hmac_key: "\${REC_KEY}"}
 admin: {address: "127.0.0.1:9090"}
+approvals: {sqlite: state/approvals.db, webhook_url: "https://hooks.example.com/portcullis"}
+masking: {hash_key: "\${MASK_KEY}"}
 `;
-    const c = ok(parseConfig(text, { env: { ...ENV, KUBE_TOKEN: "kube-tok-123", LOG_HMAC_KEY: "hmac-key-456" }, baseDir: dir }));
+    const c = ok(parseConfig(text, { env: { ...ENV, KUBE_TOKEN: "kube-tok-123", LOG_HMAC_KEY: "hmac-key-456", REC_KEY: "rec-key-789", MASK_KEY: "mask-key-012" }, baseDir: dir }));
     expect(c.listeners.map((l) => l.protocol)).toEqual(["postgres", "mysql", "ssh", "kube"]);
     expect(c.listeners[0]!.tls).toEqual({ cert: join(dir, "tls/gw.crt"), key: join(dir, "tls/gw.key"), require_tls: true });
     const [pg, my, ssh, kube] = c.connections.map((x) => x.upstream);
@@ -159,8 +161,11 @@ admin: {address: "127.0.0.1:9090"}
       mask: ["/input/identity/email", { path: "/input/identity/claims", method: "hmac" }],
       hmacKey: "hmac-key-456",
     });
-    expect(c.recording).toEqual({ dir: join(dir, "recordings") });
-    expect(c.admin).toEqual({ address: "127.0.0.1:9090" });
+    expect(c.recording?.dir).toBe(join(dir, "recordings"));
+    expect(c.recording?.hmac_key.reveal()).toBe("rec-key-789");
+    expect(c.admin).toEqual({ address: "127.0.0.1:9090", allow_non_loopback: false });
+    expect(c.approvals).toEqual({ sqlite: join(dir, "state/approvals.db"), webhook_url: "https://hooks.example.com/portcullis" });
+    expect(c.masking?.hash_key?.reveal()).toBe("mask-key-012");
   });
 
   it("loads from a path, resolving file: secrets next to the config", () => {
@@ -197,7 +202,7 @@ describe("errors", () => {
     ["port out of range", (d) => (d.connections[0].upstream.port = 70000), "connections[0].upstream.port", "expected an integer between 1 and 65535, got 70000"],
     ["missing field", (d) => delete d.connections[0].upstream.database, "connections[0].upstream.database", "is required"],
     ["typo", (d) => (d.connections[0].upstream.pasword = "x"), "connections[0].upstream.pasword", "unknown field; did you mean password?"],
-    ["unknown section", (d) => (d.metrics = {}), "metrics", "unknown field (expected one of: listeners, connections, identity, policy, decision_log, recording, admin)"],
+    ["unknown section", (d) => (d.metrics = {}), "metrics", "unknown field (expected one of: listeners, connections, identity, policy, decision_log, recording, admin, approvals, masking)"],
     ["bad type", (d) => (d.connections[0].type = "redis"), "connections[0].type", 'expected one of postgres, mysql, ssh, kube, got "redis"'],
     ["bad enum", (d) => (d.connections[0].upstream.auth = "kerberos"), "connections[0].upstream.auth", 'expected one of trust, password, md5, scram-sha-256, got "kerberos"'],
     ["tag not a string", (d) => (d.connections[0].tags = { tier: 1 }), "connections[0].tags.tier", 'expected a string (quote numbers and booleans: "1", "true"), got 1'],
@@ -230,7 +235,11 @@ describe("errors", () => {
     ["test_gate", (d) => (d.policy.test_gate = "yes"), "policy.test_gate", 'expected true or false, got "yes"'],
     ["mask path", (d) => (d.decision_log = { path: "d.log", erase: ["input/x"] }), "decision_log.erase[0]", 'mask path "input/x" must start with /input or /result'],
     ["hmac key", (d) => (d.decision_log = { path: "d.log", mask: [{ path: "/input/a", method: "hmac" }] }), "decision_log.hmac_key", "is required when a mask uses method hmac"],
-    ["recording dir", (d) => (d.recording = {}), "recording.dir", "is required"],
+    ["recording dir", (d) => (d.recording = { hmac_key: "k" }), "recording.dir", "is required"],
+    ["recording key", (d) => (d.recording = { dir: "r" }), "recording.hmac_key", "is required"],
+    ["approvals store", (d) => (d.approvals = {}), "approvals", "needs exactly one of sqlite (a file) and postgres (a URL)"],
+    ["approvals both stores", (d) => (d.approvals = { sqlite: "a.db", postgres: "postgres://x" }), "approvals", "needs exactly one of sqlite (a file) and postgres (a URL)"],
+    ["webhook url", (d) => (d.approvals = { sqlite: "a.db", webhook_url: "ftp://x" }), "approvals.webhook_url", 'expected an http(s) URL, got "ftp://x"'],
     ["admin address", (d) => (d.admin = { address: "localhost" }), "admin.address", 'expected an address "host:port", got "localhost"'],
     ["section type", (d) => (d.identity = ["x"]), "identity", "expected a mapping, got a list"],
   ];
@@ -336,7 +345,8 @@ describe("README", () => {
     const example = /## Example\n\n```yaml\n([\s\S]*?)```/.exec(readme)![1]!;
     mkdirSync(join(dir, "secrets"), { recursive: true });
     writeFileSync(join(dir, "secrets/log-hmac.key"), "k\n");
-    const c = ok(parseConfig(example, { baseDir: dir, env: { SHOP_DB_PASSWORD: "pw" } }));
+    writeFileSync(join(dir, "secrets/recording.key"), "r\n");
+    const c = ok(parseConfig(example, { baseDir: dir, env: { SHOP_DB_PASSWORD: "pw", MASK_HASH_KEY: "m" } }));
     expect(c.connections[0]!.upstream).toMatchObject({ kind: "postgres", tls: { mode: "verify-full", ca: join(dir, "tls/db-ca.pem") } });
     expect(c.policy.dir).toBe(join(dir, "../policies"));
   });

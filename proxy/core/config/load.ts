@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
-import { admin, connection, decisionLog, identity, listener, policy, recording } from "./sections.js";
+import { admin, approvals, connection, decisionLog, identity, listener, masking, policy, recording } from "./sections.js";
 import { fail, INVALID, list, object, opt, req, type ConfigError, type Context, type Path } from "./schema.js";
 import type { Config, Connection, Listener } from "./types.js";
 
@@ -46,6 +46,8 @@ const topLevel = object<Omit<Config, "listeners"> & { listeners: (Omit<Listener,
   decision_log: opt(decisionLog),
   recording: opt(recording),
   admin: opt(admin),
+  approvals: opt(approvals),
+  masking: opt(masking),
 });
 
 export function parseConfig(text: string, options: LoadOptions = {}): LoadResult {

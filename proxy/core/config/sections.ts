@@ -13,7 +13,7 @@ import {
 import { secret } from "./secret.js";
 import type {
   AdminSection, Connection, DecisionLogSection, IdentitySection, KubeUpstream, Listener, MysqlUpstream, PolicySection, PostgresUpstream, Protocol,
-  Provider, RecordingSection, SshUpstream, Upstream, UpstreamTls,
+  Provider, RecordingSection, ApprovalsSection, MaskingSection, SshUpstream, Upstream, UpstreamTls,
 } from "./types.js";
 
 export const PROTOCOLS: readonly Protocol[] = ["postgres", "mysql", "ssh", "kube"];
@@ -254,6 +254,22 @@ export const decisionLog = object<DecisionLogSection>(
   },
 );
 
-export const recording = object<RecordingSection>({ dir: req(filePath) });
+export const recording = object<RecordingSection>({ dir: req(filePath), hmac_key: req(secret) });
 
-export const admin = object<AdminSection>({ address: req(address) });
+export const admin = object<AdminSection>({ address: req(address), allow_non_loopback: dflt(boolean, false) });
+
+// ── approvals, masking ─────────────────────────────────────────────────────────────────
+
+export const approvals = object<ApprovalsSection>(
+  {
+    sqlite: opt(creatableFile),
+    postgres: opt(secret),
+    webhook_url: opt(string({ pattern: /^https?:\/\/\S+$/, what: "an http(s) URL" })),
+  },
+  (a, at, cx) => {
+    if ((a.sqlite === undefined) === (a.postgres === undefined)) return fail(cx, at, "needs exactly one of sqlite (a file) and postgres (a URL)"), false;
+    return true;
+  },
+);
+
+export const masking = object<MaskingSection>({ hash_key: opt(secret) });

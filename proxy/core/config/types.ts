@@ -18,6 +18,10 @@ export interface Config {
   recording?: RecordingSection;
   /** Absent: no admin HTTP API. */
   admin?: AdminSection;
+  /** Absent: statements that need an approval are denied ("approvals are not configured"). */
+  approvals?: ApprovalsSection;
+  /** Absent: `hash` masking uses a key made at start-up (hashes change when the gateway restarts). */
+  masking?: MaskingSection;
 }
 
 export interface Listener {
@@ -166,8 +170,26 @@ export interface DecisionLogSection {
 
 export interface RecordingSection {
   dir: string;
+  /** HMAC-SHA-256 key signing every recorded line (`portcullis verify --key-file` checks them). */
+  hmac_key: Secret;
 }
 
 export interface AdminSection {
   address: string;
+  /** The admin API refuses a non-loopback address unless this is set. Default false. */
+  allow_non_loopback: boolean;
+}
+
+/** Where approval requests live: exactly one of `sqlite` (a file, the default kind) and `postgres` (shared by several gateways). */
+export interface ApprovalsSection {
+  sqlite?: string;
+  /** `postgres://user:password@host:port/db` (a secret: it holds a password). */
+  postgres?: Secret;
+  /** JSON POST (Slack-compatible `text`) on every new request and outcome. */
+  webhook_url?: string;
+}
+
+export interface MaskingSection {
+  /** Key of the `hash` masking method (HMAC-SHA-256): keep it stable so hashes join across sessions and restarts. */
+  hash_key?: Secret;
 }
