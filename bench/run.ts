@@ -13,6 +13,7 @@ const BENCHMARKS: Record<string, () => Promise<string> | string> = {
   compile: () => compileReport(root),
   eval: () => evalReport(root),
   mask: async () => (await import("./mask.js")).maskReport(),
+  pg: async () => (await import("./pg.js")).pgReport(root),
 };
 
 async function main(names: string[]): Promise<number> {
