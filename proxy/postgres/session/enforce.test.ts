@@ -111,12 +111,12 @@ describe("refusalOf (the approval seam)", () => {
     decision: { allow: outcome === "allow", deny: [], approval: null, mask: [], ...extra },
   });
 
-  it("allows, denies with reasons and id, and refuses approvals for now", () => {
+  it("allows, denies with reasons and id, and refuses approvals when no workflow is configured", () => {
     expect(refusalOf(rec("allow"))).toBeNull();
     expect(refusalOf(rec("deny", { deny: ["a", "b"] }))?.message).toBe("denied by policy: a; b (decision abc)");
     expect(refusalOf(rec("deny"))?.message).toBe("denied by policy: not allowed by policy (decision abc)");
     const approval = { approvers: ["dba"], min: 1, reason: "big delete", ttl_seconds: 60 };
     const r = refusalOf(rec("approval", { approval }));
-    expect(r).toMatchObject({ sqlstate: "42501", message: "requires approval: big delete (approval id abc)" });
+    expect(r).toMatchObject({ sqlstate: "42501", message: "requires approval: big delete (approvals are not configured; decision abc)" });
   });
 });

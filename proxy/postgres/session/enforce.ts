@@ -12,7 +12,9 @@
  */
 import type { DecisionRecord, Identity, PolicyInput, SessionInfo, ConnectionInfo, Decider } from "../../core/contracts.js";
 import { describeSqlSync, type SqlRequest, type SqlStatement } from "../statement/index.js";
-import type { Refusal } from "./types.js";
+import type { Approvals, BindingParam } from "../../core/approvals/index.js";
+import { compileMaskRules, formatMaskError, type CompileResult, type CompiledMaskRules } from "../../core/masking/index.js";
+import type { GatewayOptions, Refusal } from "./types.js";
 
 /** SQLSTATE insufficient_privilege: what a denied statement looks like to a client. */
 export const DENIED = "42501";
@@ -26,6 +28,22 @@ export interface EnforcerContext {
   session: SessionInfo;
   policyVersion?: () => string | number | undefined;
   policyReadsParams?: () => boolean;
+  approvals?: GatewayOptions["approvals"];
+  /** The key of the `hash` masking method; without it (masking off) mask rules refuse the statement. */
+  hashKey?: Buffer;
+  /** Aborted when the client goes away (or cancels): a held approval stops waiting. */
+  signal?: () => AbortSignal;
+}
+
+/** What became of one decided request. */
+export interface Verdict {
+  record: DecisionRecord;
+  /** Null when the request may go upstream. */
+  refusal: Refusal | null;
+  /** The decision's mask rules, compiled; absent when it has none. */
+  rules?: CompiledMaskRules;
+  /** The approval the statement runs under (or was refused under). */
+  approvalId?: string;
 }
 
 export class Enforcer {
@@ -54,17 +72,78 @@ export class Enforcer {
    * Counts `stats.statements` and `stats.denied`.
    */
   async decide(request: SqlRequest): Promise<Refusal | null> {
+    return (await this.check(request)).refusal;
+  }
+
+  /**
+   * Decides one request and carries out what the decision asks beyond allow/deny: an
+   * approval goes through the workflow's gate (hold or defer), mask rules are compiled
+   * (a rule that cannot be applied refuses the statement: fail closed). `params` are the
+   * Bind parameters as the approval binding sees them.
+   */
+  async check(request: SqlRequest, params: readonly BindingParam[] = []): Promise<Verdict> {
     const stats = this.ctx.session.stats;
     stats.statements = (stats.statements ?? 0) + 1;
+    const verdict = await this.verdict(request, params);
+    if (verdict.refusal !== null) stats.denied = (stats.denied ?? 0) + 1;
+    return verdict;
+  }
+
+  private async verdict(request: SqlRequest, params: readonly BindingParam[]): Promise<Verdict> {
     const guarded = gatewayGuard(request);
-    if (guarded !== null) {
-      stats.denied = (stats.denied ?? 0) + 1;
-      return guarded;
-    }
+    if (guarded !== null) return { record: guarded.record, refusal: guarded };
     const record = await this.record(request);
-    const refusal = refusalOf(record);
-    if (refusal !== null) stats.denied = (stats.denied ?? 0) + 1;
-    return refusal;
+    if (record.outcome === "deny") return { record, refusal: refusalOf(record) };
+    let rules: CompiledMaskRules | undefined;
+    if (record.decision.mask.length > 0) {
+      if (this.ctx.hashKey === undefined) {
+        const message = `denied by the gateway: the decision asks for masking, which is not configured on this gateway (decision ${record.decision_id})`;
+        return { record, refusal: { sqlstate: DENIED, message, record } };
+      }
+      const compiled = this.compiled(record, this.ctx.hashKey);
+      if (!compiled.ok) {
+        const message = `denied by the gateway: the decision's mask rules cannot be applied: ${compiled.errors.map(formatMaskError).join("; ")} (decision ${record.decision_id})`;
+        return { record, refusal: { sqlstate: DENIED, message, record } };
+      }
+      rules = compiled.rules;
+      // COPY TO STDOUT streams rows the DataRow masking never sees.
+      if (request.statements.some(function copiesOut(s: SqlStatement): boolean { return (s.kind === "copy" && s.direction === "to") || s.nested.some(copiesOut); })) {
+        const message = `denied by the gateway: masked results cannot be copied out (decision ${record.decision_id})`;
+        return { record, refusal: { sqlstate: DENIED, message, record } };
+      }
+    }
+    if (record.outcome === "approval") {
+      const a = this.ctx.approvals;
+      const reason = record.decision.approval?.reason ?? "approval required";
+      if (a === undefined) {
+        return { record, refusal: { sqlstate: DENIED, message: `requires approval: ${reason} (approvals are not configured; decision ${record.decision_id})`, record } };
+      }
+      const g = await a.workflow.gate({
+        identity: this.ctx.identity,
+        connection: this.ctx.connection.name,
+        mode: a.mode,
+        statement: request.sql,
+        params,
+        approval: record.decision.approval!,
+        holdTimeoutMs: a.holdTimeoutMs,
+        signal: this.ctx.signal?.(),
+      });
+      if (!g.allow) return { record, refusal: { sqlstate: DENIED, message: g.message, record }, ...(g.id !== undefined ? { approvalId: g.id } : {}) };
+      return { record, refusal: null, approvalId: g.id, ...(rules ? { rules } : {}) };
+    }
+    return { record, refusal: null, ...(rules ? { rules } : {}) };
+  }
+
+  private readonly compiledRules = new WeakMap<DecisionRecord, CompileResult>();
+
+  /** Compiled once per decision record (cached decisions share theirs). */
+  private compiled(record: DecisionRecord, hashKey: Buffer): CompileResult {
+    let c = this.compiledRules.get(record);
+    if (c === undefined) {
+      c = compileMaskRules(record.decision.mask, { hashKey });
+      this.compiledRules.set(record, c);
+    }
+    return c;
   }
 
   private async record(request: SqlRequest): Promise<DecisionRecord> {
@@ -149,9 +228,9 @@ function prepareBody(text: string): string | undefined {
 }
 
 /**
- * The one seam between a decision and the client. Deny names the policy's reasons and
- * the decision id; approval is refused for now (the approvals workflow will hold or
- * defer here); allow passes.
+ * A decision as the client sees it, without an approvals workflow: deny names the
+ * policy's reasons and the decision id; approval is refused (the Enforcer sends it to the
+ * workflow when one is configured); allow passes.
  */
 export function refusalOf(record: DecisionRecord): Refusal | null {
   switch (record.outcome) {
@@ -159,7 +238,7 @@ export function refusalOf(record: DecisionRecord): Refusal | null {
       return null;
     case "approval": {
       const reason = record.decision.approval?.reason ?? "approval required";
-      return { sqlstate: DENIED, message: `requires approval: ${reason} (approval id ${record.decision_id})`, record };
+      return { sqlstate: DENIED, message: `requires approval: ${reason} (approvals are not configured; decision ${record.decision_id})`, record };
     }
     case "deny": {
       const reasons = record.decision.deny.length > 0 ? record.decision.deny.join("; ") : "not allowed by policy";

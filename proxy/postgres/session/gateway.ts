@@ -13,6 +13,8 @@ import { endWith, fatal, handshake } from "./frontend.js";
 import { Session } from "./session.js";
 import type { GatewayLogEvent, GatewayOptions } from "./types.js";
 import { openUpstream } from "./upstream.js";
+import { startRecording, type SessionRecorder } from "../../core/recording/index.js";
+import { Catalog } from "./catalog.js";
 
 /**
  * Startup parameters passed on to the upstream. Anything else is dropped: a startup
@@ -137,24 +139,64 @@ export class PostgresGateway {
       stats: { statements: 0, denied: 0 },
     };
     if (h.parameters.application_name !== undefined) info.application_name = h.parameters.application_name;
+    let recorder: SessionRecorder | undefined;
+    if (o.recording !== undefined) {
+      const r = o.recording;
+      const identity = h.identity;
+      const opened = await startRecording(
+        { dir: r.dir, key: r.key, secrets: [...r.secrets, ...(o.upstream.password !== undefined ? [o.upstream.password] : [])] },
+        {
+          session: id,
+          identity: { sub: identity.sub, issuer: identity.issuer, groups: identity.groups, agent: identity.agent, ...(identity.email !== undefined ? { email: identity.email } : {}) },
+          connection: o.connection,
+          client_addr: info.client_addr,
+          ...(info.application_name !== undefined ? { application_name: info.application_name } : {}),
+          details: { database: forwarded.database ?? o.upstream.database, user: h.parameters.user, tls: h.socket !== raw },
+        },
+      );
+      if (!opened.ok) {
+        // No recording, no session: an unrecorded session is what recording exists to prevent.
+        this.log({ level: "error", session: id, message: `session refused: ${opened.error}` });
+        up.socket.destroy();
+        endWith(h.socket, fatal("58030", "the gateway cannot record this session"));
+        return;
+      }
+      recorder = opened.recorder;
+    }
     const upstreamKey = up.backendKey;
+    let session: Session | undefined = undefined;
     const { key, release } = this.cancels.issue({
-      cancel: () => (upstreamKey ? sendUpstreamCancel(o.upstream, upstreamKey) : Promise.resolve()),
+      // A statement held for approval has nothing upstream to cancel: it stops waiting.
+      cancel: () => (session?.cancelWaiting() ? Promise.resolve() : upstreamKey ? sendUpstreamCancel(o.upstream, upstreamKey) : Promise.resolve()),
     });
-    const session = new Session(
+    const s: Session = new Session(
       h.socket,
       h.framer,
       up,
-      { decider: o.decider, identity: h.identity, connection: o.connection, session: info, policyVersion: o.policyVersion, policyReadsParams: o.policyReadsParams },
+      {
+        decider: o.decider,
+        identity: h.identity,
+        connection: o.connection,
+        session: info,
+        policyVersion: o.policyVersion,
+        policyReadsParams: o.policyReadsParams,
+        approvals: o.approvals,
+        ...(o.masking !== undefined ? { hashKey: o.masking.hashKey } : {}),
+      },
       {
         log: (level, message) => this.log({ level, session: id, message }),
         closed: () => {
           release();
-          this.sessions.delete(session);
+          this.sessions.delete(s);
         },
       },
+      {
+        ...(o.masking !== undefined ? { catalog: new Catalog(o.upstream, o.upstream.database ?? forwarded.database ?? o.upstream.user) } : {}),
+        ...(recorder !== undefined ? { recorder } : {}),
+      },
     );
-    this.sessions.add(session);
+    session = s;
+    this.sessions.add(s);
     this.starting.delete(raw);
     this.log({ level: "info", session: id, message: `session started for ${h.identity.sub} from ${info.client_addr}` });
     const greeting = [
@@ -163,6 +205,6 @@ export class PostgresGateway {
       encodeServerMessage({ type: "BackendKeyData", processId: key.processId, secretKey: key.secretKey }),
       encodeServerMessage({ type: "ReadyForQuery", status: up.status }),
     ];
-    session.start(greeting, h.pending);
+    s.start(greeting, h.pending);
   }
 }

@@ -203,12 +203,12 @@ describe("enforcement (simple and extended protocol)", () => {
     }
   });
 
-  it("refuses an approval outcome for now, saying it requires approval", async () => {
+  it("refuses an approval outcome when no approvals workflow is configured, saying so", async () => {
     const g = await through();
     try {
       const e = await errorOf(g.query("TRUNCATE pcs_copy"));
       expect(e.code).toBe("42501");
-      expect(e.message).toMatch(/^requires approval: TRUNCATE needs a DBA \(approval id [0-9a-f-]{36}\)$/);
+      expect(e.message).toMatch(/^requires approval: TRUNCATE needs a DBA \(approvals are not configured; decision [0-9a-f-]{36}\)$/);
     } finally {
       await g.end();
     }

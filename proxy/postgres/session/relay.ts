@@ -15,6 +15,17 @@
  */
 import type { TransactionStatus } from "../codec/index.js";
 
+/**
+ * Sees every upstream message when masking or recording is on (results.ts). `message`
+ * returns the bytes to send instead (the same `whole` to pass it on) or a promise of them
+ * (a RowDescription waiting for a catalog lookup: the relay holds everything after it).
+ * `ready` is called for every ReadyForQuery, before it is forwarded.
+ */
+export interface ResponseTap {
+  message(type: number, body: Buffer, whole: Buffer): Buffer | Promise<Buffer>;
+  ready(status: TransactionStatus): void;
+}
+
 const Z = 0x5a; // ReadyForQuery
 const S = 0x53; // ParameterStatus
 
@@ -47,11 +58,18 @@ export class ServerRelay {
   private param: Buffer | undefined;
   private paramFill = 0;
 
+  // Message mode (with a tap): whole messages, split ones kept until complete.
+  private partial: Buffer[] = [];
+  private partialLength = 0;
+  /** Chunks that arrived while a tapped message was being resolved. */
+  private held: Buffer[] | undefined;
+
   constructor(
     status: TransactionStatus,
     private readonly write: (chunks: Buffer[]) => void,
     private readonly onViolation: (message: string) => void,
     private readonly onParameter: (name: string, value: string) => void = () => {},
+    private readonly tap?: ResponseTap,
   ) {
     this.status = status;
   }
@@ -81,6 +99,7 @@ export class ServerRelay {
 
   feed(chunk: Buffer): void {
     if (this.failed) return;
+    if (this.tap !== undefined) return this.feedMessages(chunk);
     const out: Buffer[] = [];
     let passFrom = 0;
     let i = 0;
@@ -134,6 +153,77 @@ export class ServerRelay {
     }
     // Forward the rest of a chunk, unless it is part of a held-back ReadyForQuery.
     if (this.zFill === 0 && passFrom < n && !(this.headerFill > 0 && this.header[0] === Z)) out.push(passFrom === 0 ? chunk : chunk.subarray(passFrom));
+    this.flush(out);
+  }
+
+  /**
+   * Message mode: every message is handed whole to the tap. Messages complete within a
+   * chunk are slices of it; only a message split across chunks is copied together.
+   */
+  private feedMessages(chunk: Buffer): void {
+    if (this.held !== undefined) return void this.held.push(chunk);
+    let buf = chunk;
+    if (this.partialLength > 0) {
+      this.partial.push(chunk);
+      this.partialLength += chunk.length;
+      if (this.partialLength < 5) return;
+      const need = 1 + (this.partial.length === 1 ? this.partial[0]! : Buffer.concat(this.partial)).readInt32BE(1);
+      if (this.partialLength < need && need >= 5) return;
+      buf = Buffer.concat(this.partial, this.partialLength);
+      this.partial = [];
+      this.partialLength = 0;
+    }
+    const out: Buffer[] = [];
+    let i = 0;
+    while (i + 5 <= buf.length) {
+      const type = buf[i]!;
+      const length = buf.readInt32BE(i + 1);
+      if (length < 4 || (type === Z && length !== 5)) {
+        this.failed = true;
+        this.flush(out);
+        this.onViolation(`upstream sent a message '${String.fromCharCode(type)}' with invalid length ${length}`);
+        return;
+      }
+      if (i + 1 + length > buf.length) break;
+      const whole = buf.subarray(i, i + 1 + length);
+      const body = whole.subarray(5);
+      i += 1 + length;
+      if (type === Z) {
+        this.tap!.ready(String.fromCharCode(body[0]!) as TransactionStatus);
+        whole.copy(this.zBuf, 0, 0, 6);
+        this.completeReady(out);
+        continue;
+      }
+      if (type === S) {
+        this.param = Buffer.from(body);
+        this.completeParameter();
+      }
+      const replaced = this.tap!.message(type, body, whole);
+      if (replaced instanceof Promise) {
+        this.flush(out.splice(0));
+        const rest = buf.subarray(i);
+        this.held = rest.length > 0 ? [rest] : [];
+        replaced.then(
+          (bytes) => {
+            const queued = this.held!;
+            this.held = undefined;
+            this.write([bytes]);
+            for (const c of queued) if (!this.failed) this.feedMessages(c);
+          },
+          (e: unknown) => {
+            this.failed = true;
+            this.onViolation(`cannot process a result: ${(e as Error).message}`);
+          },
+        );
+        return;
+      }
+      out.push(replaced);
+    }
+    if (i < buf.length) {
+      const rest = Buffer.from(buf.subarray(i));
+      this.partial = [rest];
+      this.partialLength = rest.length;
+    }
     this.flush(out);
   }
 

@@ -16,9 +16,13 @@
  */
 import type { Socket } from "node:net";
 import type { Identity } from "../../core/contracts.js";
+import type { BindingParam } from "../../core/approvals/index.js";
+import type { SessionRecorder, StatementPayload } from "../../core/recording/index.js";
 import { decodeClientMessage, encodeClientMessage, encodeServerMessage, errorResponse, type ClientMessage, type Frame, type Framer } from "../codec/index.js";
 import type { SqlRequest } from "../statement/index.js";
-import { Enforcer, type EnforcerContext } from "./enforce.js";
+import { Enforcer, type EnforcerContext, type Verdict } from "./enforce.js";
+import { ResultTracker, type Run } from "./results.js";
+import type { Catalog } from "./catalog.js";
 import { endWith, fatal } from "./frontend.js";
 import { ServerRelay } from "./relay.js";
 import type { Refusal } from "./types.js";
@@ -31,6 +35,8 @@ interface StatementState {
   request: SqlRequest;
   /** Null when allowed. */
   refusal: Refused | null;
+  /** The decision at Parse; absent for a SQL-PREPAREd body bound over the protocol (decided at Bind). */
+  verdict?: Verdict;
 }
 
 /** Why the gateway refuses something, as the client will see it. */
@@ -39,6 +45,25 @@ type Refused = Pick<Refusal, "sqlstate" | "message">;
 /** A portal: allowed (null), or the refusal of its statement or Bind. */
 interface PortalState {
   refusal: Refused | null;
+  /** The decision its Execute runs under (mask rules, approval, recording). */
+  verdict?: Verdict;
+  sql?: string;
+  request?: SqlRequest;
+}
+
+/** A run as the session records it. */
+interface SessionRun extends Run {
+  text: string;
+  verdict: Verdict;
+  input: Record<string, unknown>;
+  started: number;
+}
+
+/** What a session does beyond relaying when masking or recording is on. */
+export interface SessionExtras {
+  /** Present when masking is on: resolves result columns to `schema.table.column`. */
+  catalog?: Catalog;
+  recorder?: SessionRecorder;
 }
 
 const SYNC = encodeClientMessage({ type: "Sync" });
@@ -64,6 +89,11 @@ export class Session {
   private skipping = false;
   private readonly statements = new Map<string, StatementState>();
   private readonly portals = new Map<string, PortalState>();
+  /** Follows upstream replies when masking or recording is on. */
+  private readonly tracker: ResultTracker | undefined;
+  /** Aborted when the client leaves or cancels: a held approval stops waiting. */
+  private waiting: AbortController | undefined;
+  private closeReason = "client closed the connection";
 
   constructor(
     private readonly client: Socket,
@@ -71,8 +101,19 @@ export class Session {
     private readonly upstream: Upstream,
     private readonly ctx: EnforcerContext,
     private readonly events: SessionEvents,
+    private readonly extras: SessionExtras = {},
   ) {
-    this.enforcer = new Enforcer(ctx);
+    this.enforcer = new Enforcer({
+      ...ctx,
+      signal: () => {
+        this.waiting = new AbortController();
+        if (this.closed) this.waiting.abort();
+        return this.waiting.signal;
+      },
+    });
+    if (ctx.hashKey !== undefined || extras.recorder !== undefined) {
+      this.tracker = new ResultTracker(extras.catalog, (run) => this.finished(run as SessionRun));
+    }
     this.relay = new ServerRelay(
       upstream.status,
       (chunks) => this.toClient(chunks),
@@ -85,7 +126,51 @@ export class Session {
           this.terminate("0A000", "client_encoding must stay UTF8 through the gateway");
         }
       },
+      this.tracker,
     );
+  }
+
+  /** A cancel request from the client: a statement held for approval stops waiting. */
+  cancelWaiting(): boolean {
+    if (this.waiting === undefined || this.waiting.signal.aborted) return false;
+    this.waiting.abort();
+    return true;
+  }
+
+  private newRun(text: string, verdict: Verdict, request: SqlRequest | undefined): SessionRun {
+    const run: SessionRun = { text, verdict, input: request === undefined ? {} : summarize(request), started: performance.now(), rowsReturned: 0, masked: {} };
+    if (verdict.rules !== undefined) run.rules = verdict.rules;
+    return run;
+  }
+
+  /** Writes a statement line; a recording that cannot be written ends the session (fail closed). */
+  private record(payload: StatementPayload): void {
+    const rec = this.extras.recorder;
+    if (rec === undefined) return;
+    void rec.statement(payload).then((w) => {
+      if (!w.ok) {
+        this.events.log("error", `closing session: recording failed: ${w.error}`);
+        this.terminate("58030", "the session recording failed");
+      }
+    });
+  }
+
+  private finished(run: SessionRun): void {
+    const p = payloadOf(run.text, run.verdict, run.input);
+    p.rows_returned = run.rowsReturned;
+    if (run.rowsAffected !== undefined) p.rows_affected = run.rowsAffected;
+    if (Object.keys(run.masked).length > 0) p.masked = run.masked;
+    p.duration_ms = Math.round((performance.now() - run.started) * 1000) / 1000;
+    if (run.error !== undefined) p.error = run.error;
+    this.record(p);
+  }
+
+  /** A refusal is recorded at once: the statement never ran. */
+  private recordRefusal(text: string, verdict: Verdict, request: SqlRequest | undefined): void {
+    if (this.extras.recorder === undefined) return;
+    const p = payloadOf(text, verdict, request === undefined ? {} : summarize(request));
+    p.error = verdict.refusal?.message ?? "refused";
+    this.record(p);
   }
 
   get identity(): Identity {
@@ -119,6 +204,7 @@ export class Session {
   /** Ends the session with a FATAL error to the client (unless it is already gone). */
   terminate(code: string, message: string): void {
     if (this.closed) return;
+    this.closeReason = `${code} ${message}`;
     endWith(this.client, fatal(code, message));
     this.shutdown();
   }
@@ -207,7 +293,7 @@ export class Session {
       case "Bind":
         return this.bind(frame, m);
       case "Execute":
-        return this.gate(frame, this.portals.get(m.portal), m.portal === "" ? "unnamed portal does not exist" : `portal "${m.portal}" does not exist`, "34000");
+        return this.gate(frame, m.portal, this.portals.get(m.portal), m.portal === "" ? "unnamed portal does not exist" : `portal "${m.portal}" does not exist`, "34000");
       case "Describe":
         if (m.target === "S") {
           const s = this.statement(m.name);
@@ -216,13 +302,18 @@ export class Session {
           const r = this.portals.get(m.name)!.refusal!;
           return this.refuseExtended(r.sqlstate, r.message), undefined;
         }
-        return this.extended(frame), undefined;
+        this.extended(frame);
+        this.tracker?.expect({ kind: "describe", target: m.target, name: m.name });
+        return undefined;
       case "Close":
         if (m.target === "S") this.statements.delete(m.name);
         else this.portals.delete(m.name);
-        return this.extended(frame), undefined;
+        this.extended(frame);
+        this.tracker?.expect({ kind: "one" });
+        return undefined;
       case "Sync":
         this.forward(frame);
+        this.tracker?.expect({ kind: "sync" });
         this.relay.expectReady();
         this.inBatch = false;
         this.flushUpstream();
@@ -245,6 +336,7 @@ export class Session {
       case "Terminate":
         this.forward(frame);
         this.flushUpstream();
+        this.closeReason = "client terminated";
         this.shutdown();
         return undefined;
       default:
@@ -255,9 +347,11 @@ export class Session {
   /** A simple Query: decided as a whole; nothing goes upstream unless every statement is allowed. */
   private async query(frame: Frame, sql: string): Promise<void> {
     const request = this.enforcer.describe(sql);
-    const refusal = await this.enforcer.decide(request);
+    const verdict = await this.enforcer.check(request);
+    const refusal = verdict.refusal;
     if (this.closed) return;
     if (refusal !== null) {
+      this.recordRefusal(sql, verdict, request);
       this.flushUpstream();
       this.relay.inject(errorResponse(refusal.sqlstate, refusal.message));
       this.relay.inject((status) => encodeServerMessage({ type: "ReadyForQuery", status }));
@@ -271,6 +365,7 @@ export class Session {
       else for (const k of [...this.statements.keys()]) if (k !== "") this.statements.delete(k);
     }
     this.forward(frame);
+    this.tracker?.expect({ kind: "query", run: this.newRun(sql, verdict, request) });
     this.relay.expectReady();
     this.flushUpstream();
   }
@@ -293,11 +388,16 @@ export class Session {
       return;
     }
     const request = this.enforcer.describe(m.sql);
-    const refusal = await this.enforcer.decide(request);
+    const verdict = await this.enforcer.check(request);
+    const refusal = verdict.refusal;
     if (this.closed) return;
-    this.statements.set(m.name, { sql: m.sql, request, refusal });
-    if (refusal !== null) return this.refuseExtended(refusal.sqlstate, refusal.message);
+    this.statements.set(m.name, { sql: m.sql, request, refusal, verdict });
+    if (refusal !== null) {
+      this.recordRefusal(m.sql, verdict, request);
+      return this.refuseExtended(refusal.sqlstate, refusal.message);
+    }
     this.extended(frame);
+    this.tracker?.expect({ kind: "one" });
   }
 
   private async bind(frame: Frame, m: Extract<ClientMessage, { type: "Bind" }>): Promise<void> {
@@ -309,23 +409,34 @@ export class Session {
       return this.refuseExtended(refusal.sqlstate, refusal.message);
     }
     let refusal = s.refusal;
-    if (refusal === null && m.params.length > 0 && this.enforcer.bindNeedsDecision) {
-      const params = m.params.map((p, i) => paramValue(p, m.paramFormats.length === 1 ? m.paramFormats[0]! : (m.paramFormats[i] ?? 0)));
+    let verdict = s.verdict;
+    // An approval is bound to the parameters too, so a Bind of such a statement is decided again.
+    const approval = verdict?.record.outcome === "approval";
+    if (refusal === null && (verdict === undefined || (m.params.length > 0 && (this.enforcer.bindNeedsDecision || approval)))) {
+      const format = (i: number) => (m.paramFormats.length === 1 ? m.paramFormats[0]! : (m.paramFormats[i] ?? 0));
+      const params = m.params.map((p, i) => paramValue(p, format(i)));
       // Only a LIMIT/FETCH given by a parameter changes the description; otherwise reuse it.
       const request = /\b(limit|fetch)\b/i.test(s.sql) ? this.enforcer.describe(s.sql, params) : { ...s.request, params };
-      refusal = await this.enforcer.decide(request);
+      verdict = await this.enforcer.check(request, m.params.map((p, i): BindingParam => (p === null ? null : format(i) === 1 ? new Uint8Array(p) : p.toString("utf8"))));
+      refusal = verdict.refusal;
       if (this.closed) return;
+      if (refusal !== null) this.recordRefusal(s.sql, verdict, request);
     }
-    this.portals.set(m.portal, { refusal });
+    this.portals.set(m.portal, { refusal, ...(verdict !== undefined ? { verdict } : {}), sql: s.sql, request: s.request });
     if (refusal !== null) return this.refuseExtended(refusal.sqlstate, refusal.message);
     this.extended(frame);
+    this.tracker?.bound(m.portal, m.statement, m.resultFormats);
+    this.tracker?.expect({ kind: "one" });
   }
 
   /** Execute: only portals the gateway bound and allowed. */
-  private gate(frame: Frame, portal: PortalState | undefined, unknown: string, code: string): undefined {
+  private gate(frame: Frame, name: string, portal: PortalState | undefined, unknown: string, code: string): undefined {
     if (portal === undefined) return this.refuseExtended(code, unknown), undefined;
     if (portal.refusal !== null) return this.refuseExtended(portal.refusal.sqlstate, portal.refusal.message), undefined;
     this.extended(frame);
+    if (this.tracker !== undefined && portal.verdict !== undefined) {
+      this.tracker.expect({ kind: "execute", portal: name, run: this.newRun(portal.sql ?? "", portal.verdict, portal.request) });
+    }
     return undefined;
   }
 
@@ -338,6 +449,7 @@ export class Session {
   private refuseExtended(sqlstate: string, message: string): void {
     if (this.inBatch) {
       this.outgoing.push(SYNC);
+      this.tracker?.expect({ kind: "sync" });
       this.relay.expectReady(true);
       this.inBatch = false;
     }
@@ -356,6 +468,9 @@ export class Session {
   private shutdown(): void {
     if (this.closed) return;
     this.closed = true;
+    this.waiting?.abort();
+    const rec = this.extras.recorder;
+    if (rec !== undefined) void rec.disconnect({ reason: this.closeReason });
     const up = this.upstream.socket;
     up.end();
     if (!this.client.destroyed) this.client.end();
@@ -376,4 +491,19 @@ export function isUtf8(encoding: string): boolean {
 function paramValue(p: Buffer | null, format: number): string | null {
   if (p === null) return null;
   return format === 1 ? `\\x${p.toString("hex")}` : p.toString("utf8");
+}
+
+/** The part of `input.request` a recording keeps: statement kinds and tables, never values. */
+function summarize(request: SqlRequest): Record<string, unknown> {
+  const tables = new Set<string>();
+  for (const st of request.statements) for (const t of [...st.tables_read, ...st.tables_written]) tables.add(t);
+  return { kinds: request.statements.map((st) => st.kind), tables: [...tables], params: request.params.length };
+}
+
+function payloadOf(text: string, verdict: Verdict, input: Record<string, unknown>): StatementPayload {
+  const r = verdict.record;
+  const reasons = r.outcome === "deny" ? r.decision.deny : r.outcome === "approval" ? [r.decision.approval?.reason ?? ""] : [];
+  const p: StatementPayload = { text, input, decision: { id: r.decision_id, outcome: r.outcome, reasons, revision: r.revision } };
+  if (verdict.approvalId !== undefined) p.approval_id = verdict.approvalId;
+  return p;
 }

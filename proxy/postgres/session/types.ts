@@ -3,6 +3,7 @@
  */
 import type { SecureContextOptions } from "node:tls";
 import type { Authenticator, ConnectionInfo, Decider, DecisionRecord } from "../../core/contracts.js";
+import type { Approvals } from "../../core/approvals/index.js";
 
 /** How the gateway reaches the real PostgreSQL; credentials never leave the gateway. */
 export interface UpstreamConfig {
@@ -49,6 +50,16 @@ export interface GatewayOptions {
    * carry parameters.
    */
   policyReadsParams?: () => boolean;
+  /**
+   * Masking: decision `mask` rules applied to DataRows; `hashKey` keys the `hash` method
+   * (HMAC-SHA-256). Without it, a statement whose decision carries mask rules is refused
+   * (fail closed: unmasked data must not flow because masking was left unconfigured).
+   */
+  masking?: { hashKey: Buffer };
+  /** Approvals: the workflow from proxy/core/approvals (createApprovals(...)); mode and hold timeout from the connection's config. */
+  approvals?: { workflow: Approvals; mode: "hold" | "defer"; holdTimeoutMs: number };
+  /** Recording: one tamper-evident JSON-lines file per session (proxy/core/recording). `secrets` are scrubbed from every line. */
+  recording?: { dir: string; key: Buffer; secrets: string[] };
   /** Where the gateway reports connection-level events; never receives credentials. */
   log?: (event: GatewayLogEvent) => void;
 }
