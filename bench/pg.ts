@@ -19,7 +19,13 @@
  * transaction mode (that arrived in 1.21). With 8 clients and a pool of 8, each client
  * keeps its own server connection, as it does through Portcullis.
  *
- * Environment: `PORTCULLIS_BENCH_SECONDS` (default 30) per pgbench run; `PGHOST`,
+ * A fourth target, `node-pipe`, is a bare Node TCP relay (`socket.pipe`) in this process:
+ * the ceiling for any gateway written on Node's socket layer on this machine, so the table
+ * shows how much of Portcullis's gap is the platform and how much is its own work.
+ *
+ * Environment: `PORTCULLIS_BENCH_SECONDS` (default 30) per pgbench run;
+ * `PORTCULLIS_BENCH_TARGETS` (comma-separated, default all three; e.g. `portcullis` alone
+ * under `node --cpu-prof`); `PGHOST`,
  * `PGPORT`, `PGUSER` (default 127.0.0.1, 5432, postgres) locate a trust-auth PostgreSQL.
  */
 import { spawn, execFileSync } from "node:child_process";
@@ -38,7 +44,7 @@ const CLIENTS = 8;
 const THREADS = 2;
 const MODES = ["simple", "prepared"] as const;
 export type Mode = (typeof MODES)[number];
-export type TargetName = "direct" | "portcullis" | "pgbouncer";
+export type TargetName = "direct" | "pgbouncer" | "node-pipe" | "portcullis";
 
 /** Issue 6's targets for Portcullis: fractions of the other two targets' TPS. */
 export const TARGETS = { vsPgBouncer: 0.9, vsDirect: 0.7 } as const;
@@ -67,6 +73,15 @@ export function findExecutable(name: string, path = process.env["PATH"] ?? ""): 
 
 function upstreamFromEnv(): Endpoint {
   return { host: process.env["PGHOST"] || "127.0.0.1", port: Number(process.env["PGPORT"] || 5432), user: process.env["PGUSER"] || "postgres" };
+}
+
+const ALL_TARGETS: readonly TargetName[] = ["direct", "pgbouncer", "node-pipe", "portcullis"];
+
+/** The targets to run; unknown names are ignored, and an empty selection means all. */
+export function benchTargets(value = process.env["PORTCULLIS_BENCH_TARGETS"]): TargetName[] {
+  const wanted = (value ?? "").split(",").map((t) => t.trim());
+  const chosen = ALL_TARGETS.filter((t) => wanted.includes(t));
+  return chosen.length > 0 ? chosen : [...ALL_TARGETS];
 }
 
 export function benchSeconds(value = process.env["PORTCULLIS_BENCH_SECONDS"]): number {
@@ -210,7 +225,27 @@ async function startPortcullis(root: string, upstream: Endpoint, workDir: string
   };
 }
 
-// --- stage 3b: PgBouncer ----------------------------------------------------------------
+// --- stage 3b: the bare Node relay -----------------------------------------------------
+
+async function startNodePipe(upstream: Endpoint): Promise<{ endpoint: Endpoint; close(): Promise<void> }> {
+  const server = createServer((client) => {
+    const db = createConnection({ host: upstream.host, port: upstream.port });
+    client.setNoDelay(true);
+    db.setNoDelay(true);
+    client.pipe(db).on("error", () => client.destroy());
+    db.pipe(client).on("error", () => db.destroy());
+    client.on("error", () => db.destroy());
+    db.on("error", () => client.destroy());
+  });
+  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: { host: "127.0.0.1", port, user: upstream.user },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+// --- stage 3c: PgBouncer ----------------------------------------------------------------
 
 export function pgbouncerIni(upstream: Endpoint, port: number, dir: string): string {
   return [
@@ -325,7 +360,7 @@ function lastLines(text: string, n = 2): string {
 export function parseTps(stdout: string): number | null {
   const lines = stdout.split("\n").filter((l) => l.startsWith("tps = "));
   // Older pgbench prints two tps lines; the one excluding connection time is the fair one.
-  const line = lines.find((l) => l.includes("without")) ?? lines[0];
+  const line = lines.find((l) => l.includes("without") || l.includes("excluding")) ?? lines[0];
   const m = line !== undefined ? /^tps = ([0-9.]+)/.exec(line) : null;
   return m ? Number(m[1]) : null;
 }
@@ -382,7 +417,7 @@ export function resultRows(results: Results): Row[] {
   const rows: Row[] = [];
   for (const mode of MODES) {
     const byTarget = results[mode];
-    for (const target of ["direct", "pgbouncer", "portcullis"] as const) {
+    for (const target of ALL_TARGETS) {
       const r = byTarget[target];
       if (r === undefined) continue;
       const vsBouncer = ratio(r, byTarget.pgbouncer);
@@ -415,6 +450,7 @@ export async function pgReport(root: string): Promise<string> {
   const bouncer = findExecutable("pgbouncer");
   const upstream = upstreamFromEnv();
   const seconds = benchSeconds();
+  const targets = benchTargets();
   try {
     await ensureDatabase(upstream);
   } catch (error) {
@@ -428,28 +464,36 @@ export async function pgReport(root: string): Promise<string> {
   const stops: (() => Promise<void>)[] = [];
   try {
     await initialise(pgbench, upstream);
-    const endpoints: Partial<Record<TargetName, Endpoint>> = { direct: upstream };
+    const endpoints: Partial<Record<TargetName, Endpoint>> = {};
     let portcullis: StartedPortcullis | undefined;
-    try {
-      portcullis = await startPortcullis(root, upstream, workDir);
-      stops.push(() => portcullis!.close());
-      endpoints.portcullis = portcullis.endpoint;
-    } catch (error) {
-      notes.push(`Portcullis did not start: ${(error as Error).message}`);
-    }
-    if (!bouncer) {
-      notes.push("PgBouncer is not installed, so its rows and ratios are missing: install it with `apt-get install pgbouncer` (Debian) and run again.");
-    } else {
-      try {
+    const start: Record<TargetName, () => Promise<Endpoint>> = {
+      direct: async () => upstream,
+      portcullis: async () => {
+        portcullis = await startPortcullis(root, upstream, workDir);
+        stops.push(() => portcullis!.close());
+        return portcullis.endpoint;
+      },
+      "node-pipe": async () => {
+        const started = await startNodePipe(upstream);
+        stops.push(() => started.close());
+        return started.endpoint;
+      },
+      pgbouncer: async () => {
+        if (!bouncer) throw new Error("PgBouncer is not installed, so its rows and ratios are missing: install it with `apt-get install pgbouncer` (Debian) and run again.");
         const started = await startPgBouncer(bouncer, upstream, workDir);
         stops.push(() => started.close());
-        endpoints.pgbouncer = started.endpoint;
+        return started.endpoint;
+      },
+    };
+    for (const target of targets) {
+      try {
+        endpoints[target] = await start[target]();
       } catch (error) {
-        notes.push((error as Error).message);
+        notes.push(`${target} did not start: ${(error as Error).message}`);
       }
     }
     for (const mode of MODES) {
-      for (const target of ["direct", "pgbouncer", "portcullis"] as const) {
+      for (const target of targets) {
         const endpoint = endpoints[target];
         if (!endpoint) continue;
         const result = await benchmark(pgbench, endpoint, mode, seconds, logDir, target);
