@@ -81,15 +81,16 @@ export class Enforcer {
    * (a rule that cannot be applied refuses the statement: fail closed). `params` are the
    * Bind parameters as the approval binding sees them.
    */
-  async check(request: SqlRequest, params: readonly BindingParam[] = []): Promise<Verdict> {
+  async check(request: SqlRequest, params: readonly BindingParam[] = [], gate = true): Promise<Verdict> {
     const stats = this.ctx.session.stats;
     stats.statements = (stats.statements ?? 0) + 1;
-    const verdict = await this.verdict(request, params);
+    const verdict = await this.verdict(request, params, gate);
     if (verdict.refusal !== null) stats.denied = (stats.denied ?? 0) + 1;
     return verdict;
   }
 
-  private async verdict(request: SqlRequest, params: readonly BindingParam[]): Promise<Verdict> {
+  /** `gate` false: an approval outcome is let through unasked (a Parse; its Bind, with parameters, asks). */
+  private async verdict(request: SqlRequest, params: readonly BindingParam[], gate: boolean): Promise<Verdict> {
     const guarded = gatewayGuard(request);
     if (guarded !== null) return { record: guarded.record, refusal: guarded };
     const record = await this.record(request);
@@ -112,7 +113,7 @@ export class Enforcer {
         return { record, refusal: { sqlstate: DENIED, message, record } };
       }
     }
-    if (record.outcome === "approval") {
+    if (record.outcome === "approval" && gate) {
       const a = this.ctx.approvals;
       const reason = record.decision.approval?.reason ?? "approval required";
       if (a === undefined) {

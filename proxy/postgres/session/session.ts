@@ -388,7 +388,8 @@ export class Session {
       return;
     }
     const request = this.enforcer.describe(m.sql);
-    const verdict = await this.enforcer.check(request);
+    // An approval is asked for at Bind, where the parameters it is bound to are known.
+    const verdict = await this.enforcer.check(request, [], false);
     const refusal = verdict.refusal;
     if (this.closed) return;
     this.statements.set(m.name, { sql: m.sql, request, refusal, verdict });
@@ -410,9 +411,9 @@ export class Session {
     }
     let refusal = s.refusal;
     let verdict = s.verdict;
-    // An approval is bound to the parameters too, so a Bind of such a statement is decided again.
+    // A statement needing approval was let through at Parse: its Bind asks, with the parameters.
     const approval = verdict?.record.outcome === "approval";
-    if (refusal === null && (verdict === undefined || (m.params.length > 0 && (this.enforcer.bindNeedsDecision || approval)))) {
+    if (refusal === null && (verdict === undefined || approval || (m.params.length > 0 && this.enforcer.bindNeedsDecision))) {
       const format = (i: number) => (m.paramFormats.length === 1 ? m.paramFormats[0]! : (m.paramFormats[i] ?? 0));
       const params = m.params.map((p, i) => paramValue(p, format(i)));
       // Only a LIMIT/FETCH given by a parameter changes the description; otherwise reuse it.
