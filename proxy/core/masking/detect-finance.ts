@@ -4,6 +4,7 @@
  * masked as one: a 16-digit order number is not a card.
  */
 import { at, countDigits, isAlnum, isDigit, isUpper, isWord } from "./chars.js";
+import { needs } from "./prefilter.js";
 import type { Detector } from "./types.js";
 
 // --- payment cards -------------------------------------------------------------------
@@ -36,6 +37,7 @@ export function luhnValid(text: string): boolean {
  */
 export const creditCard: Detector = {
   name: "credit_card",
+  needs: needs({ minLength: 13, minDigits: 13 }),
   mayMatch: (text) => countDigits(text) >= 13,
   find(text, out) {
     const groups: number[] = [];
@@ -155,6 +157,7 @@ export function ibanChecksumValid(iban: string): boolean {
  */
 export const iban: Detector = {
   name: "iban",
+  needs: needs({ minLength: 15, minDigits: 2, minUpper: 2 }),
   mayMatch: (text) => text.length >= 15 && /[A-Z]{2}\d\d/.test(text),
   find(text, out) {
     const re = /[A-Z]{2}\d\d/g;

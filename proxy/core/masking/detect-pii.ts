@@ -4,6 +4,7 @@
  * allocate only on a match, and make the near-miss rules explicit.
  */
 import { at, countDigits, isAlnum, isDigit, isLower, isUpper, isWord } from "./chars.js";
+import { needs } from "./prefilter.js";
 import type { Detector } from "./types.js";
 
 // --- email -------------------------------------------------------------------------
@@ -14,6 +15,7 @@ const isDomainChar = (c: number): boolean => isAlnum(c) || c === 46 || c === 45;
 /** `local@domain.tld`: a dot-separated domain whose labels do not start or end with `-`, and an alphabetic TLD of 2+ letters. */
 export const email: Detector = {
   name: "email",
+  needs: needs({ minLength: 6, all: "@." }), // a@b.cd
   mayMatch: (text) => text.indexOf("@") >= 0,
   find(text, out) {
     let from = 0;
@@ -71,6 +73,7 @@ function validDomain(text: string, start: number, end: number): boolean {
  */
 export const phone: Detector = {
   name: "phone",
+  needs: needs({ minDigits: 8 }),
   mayMatch: (text) => countDigits(text) >= 8,
   find(text, out) {
     const groups: number[] = []; // start, end of each group's digits (parentheses outside)
@@ -180,6 +183,7 @@ function validPhone(text: string, start: number, groups: number[], first: number
  */
 export const usSsn: Detector = {
   name: "us_ssn",
+  needs: needs({ minLength: 11, minDigits: 9, any: "- " }),
   mayMatch: (text) => countDigits(text) >= 9,
   find(text, out) {
     const re = /(\d{3})([- ])(\d{2})\2(\d{4})/g;

@@ -4,6 +4,7 @@
  * a low false-positive rate: each needs a shape that random prose does not have.
  */
 import { isDigit, isLower, isUpper } from "./chars.js";
+import { needs } from "./prefilter.js";
 import type { Detector } from "./types.js";
 
 /** Runs `re` (global) over `text` and appends the range of group `group` of each match. */
@@ -20,6 +21,7 @@ function pushRegex(re: RegExp, text: string, out: number[], accept?: (m: RegExpE
 /** `AKIA…` (long-term) and `ASIA…` (temporary) access key ids: 20 upper-case letters and digits. */
 export const awsAccessKeyId: Detector = {
   name: "aws_access_key_id",
+  needs: needs({ minLength: 20, minUpper: 4 }), // AKIA/ASIA + 16
   mayMatch: (text) => text.indexOf("AKIA") >= 0 || text.indexOf("ASIA") >= 0,
   find: (text, out) => pushRegex(/(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])/g, text, out),
 };
@@ -36,6 +38,7 @@ export const AWS_CONTEXT_CHARS = 160;
  */
 export const awsSecretAccessKey: Detector = {
   name: "aws_secret_access_key",
+  needs: needs({ minLength: 40, minDigits: 1, minUpper: 1 }), // the key mixes capitals and digits
   mayMatch: (text) => text.length >= 40 && AWS_SECRET_CONTEXT.test(text),
   find: (text, out) =>
     pushRegex(/(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g, text, out, (m) => {
@@ -57,6 +60,7 @@ export const awsSecretAccessKey: Detector = {
  */
 export const jwt: Detector = {
   name: "jwt",
+  needs: needs({ minLength: 14, all: "." }), // ey + 8, ".", 2, "."
   mayMatch: (text) => text.indexOf("ey") >= 0 && text.indexOf(".") >= 0,
   find: (text, out) =>
     pushRegex(
@@ -84,6 +88,7 @@ function jwtHeaderOk(segment: string): boolean {
  */
 export const privateKey: Detector = {
   name: "private_key",
+  needs: needs({ minLength: 27, minUpper: 15, all: "- " }), // -----BEGIN PRIVATE KEY-----
   mayMatch: (text) => text.indexOf("-----BEGIN ") >= 0,
   find(text, out) {
     let from = 0;
@@ -111,6 +116,7 @@ export const privateKey: Detector = {
  */
 export const bearerToken: Detector = {
   name: "bearer_token",
+  needs: needs({ any: "= " }), // a URL parameter, or "Bearer" then a blank
   mayMatch: (text) => /oken=|api_?key=|bearer/i.test(text),
   find(text, out) {
     const found: number[] = [];

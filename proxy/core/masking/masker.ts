@@ -15,10 +15,11 @@
  *    unmask it (detectors still scan it too when it is text).
  * Several rules on one column: the strongest method wins (null > redact > hash > partial).
  */
-import { strength } from "./methods.js";
+import { cached, maskString, REDACTED, strength } from "./methods.js";
 import { maskValue, scannable, scanValue } from "./kinds.js";
+import { profileBytes, punctBits, satisfies } from "./prefilter.js";
 import type { ColumnRule, CompiledMaskRules } from "./rules.js";
-import type { ColumnInfo, Method } from "./types.js";
+import type { ColumnInfo, ColumnKind, Method } from "./types.js";
 
 export type ColumnAction = "pass" | "column" | "scan";
 
@@ -34,6 +35,13 @@ export interface Masker {
   maskRow(values: readonly (string | null)[]): (string | null)[];
   /** One field, for front ends that rewrite a row field by field. */
   maskField(column: number, value: string | null): string | null;
+  /**
+   * Whether the non-NULL value whose text-format UTF-8 bytes are `bytes[start, end)` may
+   * come out of `maskField` changed. `false` is certain (no column rule, and no scan rule
+   * can match: prefilter.ts), so the front end may copy those bytes without decoding
+   * them, and forward a row with no such field as it came. Cheap: one pass, no allocation.
+   */
+  maskNeeded(column: number, bytes: Uint8Array, start: number, end: number): boolean;
   /** `counts` keyed by column (qualified name when known), only columns with masked values. */
   maskedByColumn(): Record<string, number>;
 }
@@ -55,14 +63,27 @@ export function createMasker(rules: CompiledMaskRules, columns: readonly ColumnI
     } else if (scanRules.length > 0 && scannable(columns[i]!.kind)) action[i] = SCAN;
   }
   const kinds = columns.map((c) => c.kind);
+  const fns = columns.map((c, i) => columnFunction(action[i]!, methods[i], c.kind, rules));
+  // A scan column's bytes can skip decoding only when no rule could match them; JSON
+  // with a backslash escape may spell a character (`\u0040`) its bytes do not show.
+  const scanNeeds = scanRules.map((r) => r.detector.needs);
+  const backslash = punctBits("\\");
 
   const maskField = (i: number, value: string | null): string | null => {
     if (value === null) return null;
-    const a = action[i];
-    if (a === PASS) return value;
-    const out = a === COLUMN ? maskValue(value, { method: methods[i]! }, kinds[i]!, hash) : scanValue(value, scanRules, kinds[i]!, hash);
+    if (action[i] === PASS) return value;
+    const out = fns[i]!(value);
     if (out !== value) counts[i]!++;
     return out;
+  };
+
+  const maskNeeded = (i: number, bytes: Uint8Array, start: number, end: number): boolean => {
+    const a = action[i];
+    if (a !== SCAN) return a === COLUMN;
+    const p = profileBytes(bytes, start, end);
+    if (kinds[i] === "json" && (p.punct & backslash) !== 0) return true;
+    for (const needs of scanNeeds) if (needs === undefined || satisfies(p, needs)) return true;
+    return false;
   };
 
   return {
@@ -71,11 +92,17 @@ export function createMasker(rules: CompiledMaskRules, columns: readonly ColumnI
     active: action.some((a) => a !== PASS),
     counts,
     maskField,
+    maskNeeded,
     maskRow(values) {
       const out: (string | null)[] = new Array(n);
       for (let i = 0; i < n; i++) {
         const v = values[i] ?? null;
-        out[i] = action[i] === PASS || v === null ? v : maskField(i, v);
+        if (action[i] === PASS || v === null) out[i] = v;
+        else {
+          const m = fns[i]!(v);
+          if (m !== v) counts[i]!++;
+          out[i] = m;
+        }
       }
       return out;
     },
@@ -89,6 +116,31 @@ export function createMasker(rules: CompiledMaskRules, columns: readonly ColumnI
       return byColumn;
     },
   };
+}
+
+/** Distinct values remembered per hashed column (twice this at most: methods.ts `cached`). */
+const COLUMN_HASH_CACHE = 16384;
+
+/**
+ * What a column does to one non-NULL value, decided once per column. The common column
+ * rules on text get direct paths (a constant for `redact`; a per-column cache in front
+ * of `hash`, so a column's repeated values stay cached however many distinct values
+ * other columns or free text pass through the shared hasher); everything else goes
+ * through kinds.ts as the general path.
+ */
+function columnFunction(a: number, method: Method | undefined, kind: ColumnKind, rules: CompiledMaskRules): (value: string) => string | null {
+  const hash = rules.hash;
+  if (a === SCAN) {
+    const scanRules = rules.scanRules;
+    return (value) => scanValue(value, scanRules, kind, hash);
+  }
+  if (a !== COLUMN || method === undefined) return (value) => value;
+  if (kind === "text") {
+    if (method.kind === "redact" || method.kind === "zero") return () => REDACTED;
+    if (method.kind === "hash") return cached((value) => maskString(value, method, hash)!, COLUMN_HASH_CACHE);
+  }
+  const rule = { method };
+  return (value) => maskValue(value, rule, kind, hash);
 }
 
 const lastSegment = (name: string): string => name.slice(name.lastIndexOf(".") + 1);

@@ -17,7 +17,7 @@
  * `partial` keeps separators so that a masked card still reads `**** **** **** 1111`, and
  * counts `*` as maskable so that masking a masked value again changes nothing.
  */
-import { createHmac, createSecretKey, type KeyObject } from "node:crypto";
+import { hmacSha256Hex } from "./hmac.js";
 import type { Method } from "./types.js";
 
 export const REDACTED = "****";
@@ -80,20 +80,36 @@ export function strength(m: Method): number {
 export type Hasher = (value: string) => string;
 
 /**
- * A hasher under `key`. The last results are cached (bounded) because masked columns
- * repeat values (the same customer on many orders), and an HMAC costs far more than a
- * map lookup; the cache lives only as long as the hasher.
+ * A hasher under `key`. Results are cached (bounded) because masked columns repeat
+ * values (the same customer on many orders), and an HMAC costs far more than a map
+ * lookup; the cache lives only as long as the hasher.
  */
 export function createHasher(key: string | Uint8Array, cacheSize = 65536): Hasher {
-  const secret: KeyObject = createSecretKey(typeof key === "string" ? Buffer.from(key, "utf8") : Buffer.from(key));
-  const cache = new Map<string, string>();
+  const hmac = hmacSha256Hex(typeof key === "string" ? Buffer.from(key, "utf8") : key);
+  return cached(hmac, cacheSize);
+}
+
+/**
+ * `fn` behind a bounded cache of about `size` entries (at most twice that). Two
+ * generations approximate LRU without its bookkeeping on every hit: entries go into the
+ * young map; when it is full it becomes the old one (the previous old one is dropped),
+ * and a hit in the old map is copied back into the young one, so values in steady use
+ * survive every turnover while one-off values age out. `fn` must be deterministic.
+ */
+export function cached(fn: (value: string) => string, size: number): (value: string) => string {
+  let young = new Map<string, string>();
+  let old = new Map<string, string>();
   return (value) => {
-    const hit = cache.get(value);
+    let hit = young.get(value);
     if (hit !== undefined) return hit;
-    const digest = createHmac("sha256", secret).update(value, "utf8").digest("hex");
-    if (cache.size >= cacheSize) cache.clear();
-    cache.set(value, digest);
-    return digest;
+    hit = old.get(value);
+    if (hit === undefined) hit = fn(value);
+    if (young.size >= size) {
+      old = young;
+      young = new Map();
+    }
+    young.set(value, hit);
+    return hit;
   };
 }
 

@@ -5,6 +5,7 @@
  * one, is used as an `indexOf` pre-check so that text without it costs no regex run.
  */
 import { RE2JS } from "re2js";
+import { literalNeeds } from "./prefilter.js";
 import type { Detector } from "./types.js";
 
 const cache = new Map<string, Detector | string>();
@@ -20,6 +21,7 @@ export function patternDetector(pattern: string): Detector | string {
     made = {
       name: `pattern ${pattern}`,
       mayMatch: prefix.length > 0 ? (text) => text.indexOf(prefix) >= 0 : () => true,
+      needs: literalNeeds(prefix),
       find(text, out) {
         const m = re.matcher(text);
         let from = 0;

@@ -12,6 +12,7 @@
  * the candidates, and the text comes back as is.
  */
 import { maskString, REDACTED, type Hasher } from "./methods.js";
+import { profileText, satisfies, type TextProfile } from "./prefilter.js";
 import type { ScanRule } from "./rules.js";
 
 const rawRanges: number[] = [];
@@ -28,8 +29,12 @@ export function findMatches(text: string, rules: readonly ScanRule[], out: numbe
   rawRanges.length = 0;
   rawRules.length = 0;
   let producers = 0;
+  // One pass over the text answers every rule's `needs` (prefilter.ts) before any
+  // detector looks at it; taken lazily, after the first rule that declares needs.
+  let profile: TextProfile | undefined;
   for (let r = 0; r < rules.length; r++) {
     const detector = rules[r]!.detector;
+    if (detector.needs !== undefined && !satisfies((profile ??= profileText(text)), detector.needs)) continue;
     if (!detector.mayMatch(text)) continue;
     const before = rawRanges.length;
     detector.find(text, rawRanges);

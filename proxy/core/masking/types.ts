@@ -43,12 +43,31 @@ export interface Range {
  *  - `mayMatch` is a cheap pre-check: `false` means `find` would find nothing, so scanning
  *    free text costs little when it holds nothing sensitive;
  *  - `find` appends `start, end` pairs of its matches to `out`, in increasing order and
- *    never overlapping one another.
+ *    never overlapping one another;
+ *  - `needs`, when present, is what any text holding a match has (prefilter.ts): checked
+ *    on one shared profile of the value before `mayMatch`, so a value that can match no
+ *    rule costs one pass, and is not even decoded when the front end checks its bytes.
  */
 export interface Detector {
   name: string;
   mayMatch(text: string): boolean;
   find(text: string, out: number[]): void;
+  needs?: Needs;
+}
+
+/**
+ * What every text holding a detector's match has, as counts a single pass can take
+ * (prefilter.ts): at least `minLength` UTF-16 units, `minDigits` ASCII digits and
+ * `minUpper` ASCII capitals, every punctuation character of `allPunct` and, unless it is
+ * 0, one of `anyPunct` (bit sets from `punctBits`). Under-stating is safe; over-stating
+ * would leave values unmasked, so each detector's needs are property-tested against it.
+ */
+export interface Needs {
+  minLength: number;
+  minDigits: number;
+  minUpper: number;
+  allPunct: number;
+  anyPunct: number;
 }
 
 /**
