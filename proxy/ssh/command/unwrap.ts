@@ -147,8 +147,14 @@ export function unwrap(argv0: Arg[], wrappers0: string[] = []): Unwrapped {
         return script(rest.map((a) => a.value).join(" "), rest.some((a) => a.dynamic), "eval");
       }
       case "su": {
-        const { opts } = options(prog, argv);
-        const cmd = opts.find(([o]) => o === "-c" || o === "--command")?.[1];
+        // su accepts options after the user (`su - root -c cmd`): look at every word.
+        let cmd: Arg | null = null;
+        for (let i = 1; i < argv.length && !cmd; i++) {
+          const a = argv[i]!.value;
+          if (a === "-c" || a === "--command") cmd = argv[i + 1] ?? null;
+          else if (a.startsWith("--command=")) cmd = lit(a.slice("--command=".length));
+          else if (/^-[a-zA-Z]*c$/.test(a) && !a.startsWith("--")) cmd = argv[i + 1] ?? null;
+        }
         if (cmd) return script(cmd.value, cmd.dynamic, "su");
         return { kind: "run", argv, wrappers, env };
       }
