@@ -31,12 +31,19 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function kubectl(args: string[], options: { kubeconfig?: string; stdin?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs kubectl to its end, or until its output matches `until` (then stops it: for watches). */
+function kubectl(args: string[], options: { kubeconfig?: string; stdin?: string; until?: RegExp } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
+    let seen = "";
     const child = execFile("kubectl", ["--kubeconfig", options.kubeconfig ?? kubeconfig, "--cache-dir", join(dir, "cache"), "--request-timeout", "10s", ...args],
       { env: { ...process.env, HOME: dir, KUBECONFIG: "" }, timeout: 20_000 },
       (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }));
     if (options.stdin !== undefined) child.stdin!.end(options.stdin);
+    const until = options.until;
+    if (until) child.stdout!.on("data", (d: Buffer) => {
+      seen += d.toString();
+      if (until.test(seen)) child.kill();
+    });
   });
 }
 
@@ -61,5 +68,91 @@ describe("kubectl against the fake API server", () => {
     expect(described.every((r) => r.parse_error === null)).toBe(true);
     expect(raw.every((r) => r.headers.authorization === `Bearer ${TOKEN}`)).toBe(true);
     expect(resourceRequests(described)).toEqual([expect.objectContaining({ verb: "list", group: "", version: "v1", resource: "pods", namespace: "", name: "" })]);
+  });
+
+  it("get secret -o yaml: a get of core secrets in the context's namespace, data returned", async () => {
+    let out!: Awaited<ReturnType<typeof kubectl>>;
+    const { described } = await during(async () => (out = await kubectl(["get", "secret", "db-credentials", "-n", "prod", "-o", "yaml"])));
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain("kind: Secret");
+    expect(out.stdout).toContain(`password: ${Buffer.from("s3cr3t-pa55").toString("base64")}`);
+    expect(resourceRequests(described)).toEqual([expect.objectContaining({ verb: "get", group: "", resource: "secrets", namespace: "prod", name: "db-credentials", body: null, parse_error: null })]);
+  });
+
+  it("apply -f: a get that finds nothing, then a create whose body is the manifest", async () => {
+    const manifest = join(dir, "cm.yaml");
+    writeFileSync(manifest, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: feature-flags\n  namespace: staging\ndata:\n  NEW_CHECKOUT: \"true\"\n");
+    let out!: Awaited<ReturnType<typeof kubectl>>;
+    const { described } = await during(async () => (out = await kubectl(["apply", "--validate=false", "-f", manifest])));
+    expect(out.stderr).toBe("");
+    expect(out.stdout).toMatch(/configmap\/feature-flags created/);
+    const writes = resourceRequests(described).filter((r) => r.verb !== "get");
+    expect(writes).toHaveLength(1);
+    expect(writes[0]).toMatchObject({ verb: "create", resource: "configmaps", namespace: "staging", name: "", patch_type: null, parse_error: null });
+    expect(writes[0]!.body).toMatchObject({ kind: "ConfigMap", metadata: { name: "feature-flags" }, data: { NEW_CHECKOUT: "true" } });
+    expect(api.store.get({ group: "", version: "v1", resource: "configmaps", kind: "ConfigMap", singular: "", namespaced: true, shortNames: [] }, "staging", "feature-flags").data).toEqual({ NEW_CHECKOUT: "true" });
+  });
+
+  it("apply -f again with a change: a strategic merge patch", async () => {
+    const manifest = join(dir, "cm.yaml");
+    writeFileSync(manifest, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: feature-flags\n  namespace: staging\ndata:\n  NEW_CHECKOUT: \"false\"\n");
+    let out!: Awaited<ReturnType<typeof kubectl>>;
+    const { described } = await during(async () => (out = await kubectl(["apply", "--validate=false", "-f", manifest])));
+    expect(out.stderr).toBe("");
+    expect(out.stdout).toMatch(/configmap\/feature-flags configured/);
+    const patch = resourceRequests(described).find((r) => r.verb === "patch");
+    expect(patch).toMatchObject({ resource: "configmaps", namespace: "staging", name: "feature-flags", patch_type: "strategic", parse_error: null });
+    expect(patch!.body).toMatchObject({ data: { NEW_CHECKOUT: "false" } });
+  });
+
+  it("patch --type json and --dry-run=server", async () => {
+    let out!: Awaited<ReturnType<typeof kubectl>>;
+    const { described } = await during(async () => (out = await kubectl(["patch", "configmap", "api-config", "-n", "prod", "--type", "json", "--dry-run=server",
+      "-p", '[{"op":"replace","path":"/data/LOG_LEVEL","value":"debug"}]'])));
+    expect(out.code).toBe(0);
+    expect(resourceRequests(described).find((r) => r.verb === "patch")).toMatchObject({ patch_type: "json", dry_run: true, body: [{ op: "replace", path: "/data/LOG_LEVEL", value: "debug" }] });
+  });
+
+  it("delete ns: a delete of the cluster-scoped namespace, then the wait until it is gone", async () => {
+    // `kubectl create namespace` would send protobuf, which the fixture (and the gateway) do not read.
+    writeFileSync(join(dir, "ns.json"), JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: "scratch" } }));
+    expect((await kubectl(["apply", "--validate=false", "-f", join(dir, "ns.json")])).stdout).toMatch(/namespace\/scratch created/);
+    let out!: Awaited<ReturnType<typeof kubectl>>;
+    const { described } = await during(async () => (out = await kubectl(["delete", "ns", "scratch"])));
+    expect(out.stderr).toBe("");
+    expect(out.stdout).toMatch(/namespace "scratch" deleted/);
+    const deletes = resourceRequests(described).filter((r) => r.verb === "delete");
+    expect(deletes).toEqual([expect.objectContaining({ group: "", resource: "namespaces", name: "scratch", namespace: "" })]);
+    expect((await kubectl(["get", "ns", "scratch"])).stderr).toMatch(/NotFound|not found/);
+  });
+
+  it("get pods -l with a selector, and a watch stream that sees a new pod", async () => {
+    const { described } = await during(() => kubectl(["get", "pods", "-n", "prod", "-l", "app in (api,web),!canary", "-o", "name"]));
+    expect(resourceRequests(described)[0]!.label_selector).toEqual([
+      { key: "app", operator: "in", values: ["api", "web"] },
+      { key: "canary", operator: "!", values: [] },
+    ]);
+    let watched = "";
+    const watching = during(async () => (watched = (await kubectl(["get", "pods", "-n", "staging", "--watch", "-o", "name"], { until: /pod\/newpod/ })).stdout));
+    for (let i = 0; i < 50 && !api.requests.some((r) => /watch=true/.test(r.url) && r.url.includes("/namespaces/staging/pods")); i++) await new Promise((r) => setTimeout(r, 100));
+    writeFileSync(join(dir, "pod.json"), JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name: "newpod", namespace: "staging" }, spec: { containers: [{ name: "c", image: "busybox" }] } }));
+    expect((await kubectl(["apply", "--validate=false", "-f", join(dir, "pod.json")])).stdout).toMatch(/pod\/newpod created/);
+    const { described: w } = await watching;
+    expect(watched).toContain("pod/api-1b2c");
+    expect(watched).toContain("pod/newpod");
+    expect(resourceRequests(w).filter((r) => r.verb === "watch")).toEqual([expect.objectContaining({ resource: "pods", namespace: "staging", name: "" })]);
+  });
+
+  it("a client certificate authenticates; a wrong token is refused with kubectl's own message", async () => {
+    const certConfig = join(dir, "kubeconfig-cert");
+    writeFileSync(certConfig, directKubeconfig(api.url, pki.files.ca, { cert: pki.files.clientCert, key: pki.files.clientKey }));
+    const { raw } = await during(async () => expect((await kubectl(["get", "ns", "prod", "-o", "name"], { kubeconfig: certConfig })).stdout.trim()).toBe("namespace/prod"));
+    expect(raw.at(-1)!.user).toEqual({ via: "certificate", cn: "portcullis-gateway" });
+    const badConfig = join(dir, "kubeconfig-bad");
+    writeFileSync(badConfig, directKubeconfig(api.url, pki.files.ca, { token: "not-the-token" }));
+    const bad = await kubectl(["get", "pods"], { kubeconfig: badConfig });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/Unauthorized|must be logged in/);
+    expect(api.requests.at(-1)!.user).toBeNull();
   });
 });
