@@ -12,22 +12,17 @@ export function at(text: string, i: number): number {
   return i >= 0 && i < text.length ? text.charCodeAt(i) : -1;
 }
 
-let lastText = "";
-let lastDigits = 0;
-
 /**
- * How many ASCII digits `text` holds. Several detectors pre-check the same value for
- * enough digits, so the last answer is remembered (the same string is compared by
- * reference first, which is what the scanner passes).
+ * How many ASCII digits `text` holds. Not cached: a cache keyed by the last string costs
+ * a full comparison whenever a different value of the same length comes (JavaScript has
+ * no identity test for strings), more than counting again; the scanner's pre-filter
+ * (prefilter.ts) already keeps most values from getting here.
  */
 export function countDigits(text: string): number {
-  if (text === lastText) return lastDigits;
   let n = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c >= 48 && c <= 57) n++;
   }
-  lastText = text;
-  lastDigits = n;
   return n;
 }

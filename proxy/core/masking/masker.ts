@@ -137,7 +137,10 @@ function columnFunction(a: number, method: Method | undefined, kind: ColumnKind,
   if (a !== COLUMN || method === undefined) return (value) => value;
   if (kind === "text") {
     if (method.kind === "redact" || method.kind === "zero") return () => REDACTED;
-    if (method.kind === "hash") return cached((value) => maskString(value, method, hash)!, COLUMN_HASH_CACHE);
+    if (method.kind === "hash") {
+      const hmac = rules.hmac ?? hash;
+      return cached((value) => maskString(value, method, hmac)!, COLUMN_HASH_CACHE);
+    }
   }
   const rule = { method };
   return (value) => maskValue(value, rule, kind, hash);

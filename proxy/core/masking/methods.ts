@@ -85,8 +85,12 @@ export type Hasher = (value: string) => string;
  * lookup; the cache lives only as long as the hasher.
  */
 export function createHasher(key: string | Uint8Array, cacheSize = 65536): Hasher {
-  const hmac = hmacSha256Hex(typeof key === "string" ? Buffer.from(key, "utf8") : key);
-  return cached(hmac, cacheSize);
+  return cached(createUncachedHasher(key), cacheSize);
+}
+
+/** The HMAC alone, for callers that keep their own cache (masker.ts, per column). */
+export function createUncachedHasher(key: string | Uint8Array): Hasher {
+  return hmacSha256Hex(typeof key === "string" ? Buffer.from(key, "utf8") : key);
 }
 
 /**
@@ -118,8 +122,9 @@ function isMaskable(code: number): boolean {
   return code >= 0x80 || (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 42;
 }
 
-const MASKABLE_UNIT = /[A-Za-z0-9\u0080-\uffff]/g;
-const codes = new Uint16Array(1024);
+/** `*` runs by length, so a masked prefix is a few concatenations of constants. */
+const STARS = Array.from({ length: 65 }, (_, i) => "*".repeat(i));
+const stars = (n: number): string => (n < STARS.length ? STARS[n]! : "*".repeat(n));
 
 /**
  * `partial:keep` of `value`. Counts code points (a surrogate pair is one character and
@@ -144,14 +149,20 @@ export function partial(value: string, keep: number): string {
     shown--;
   }
   if (boundary === 0) return value;
-  if (value.length > codes.length) return value.slice(0, boundary).replace(MASKABLE_UNIT, "*") + value.slice(boundary);
-  // Short values (nearly all): one pass into a reused buffer, no intermediate strings.
+  // Before the boundary every maskable unit becomes `*` (both halves of a pair too) and
+  // separators stay: runs of stars and single separators, concatenated.
+  let out = "";
+  let run = 0;
   for (let i = 0; i < boundary; i++) {
-    const c = value.charCodeAt(i);
-    codes[i] = isMaskable(c) ? 42 : c;
+    if (isMaskable(value.charCodeAt(i))) run++;
+    else {
+      if (run > 0) out += stars(run);
+      run = 0;
+      out += value[i];
+    }
   }
-  for (let i = boundary; i < value.length; i++) codes[i] = value.charCodeAt(i);
-  return String.fromCharCode.apply(null, codes.subarray(0, value.length) as unknown as number[]);
+  if (run > 0) out += stars(run);
+  return out + value.slice(boundary);
 }
 
 /**

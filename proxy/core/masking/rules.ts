@@ -6,7 +6,10 @@
  */
 import type { MaskRule } from "../contracts.js";
 import { resolveDetector } from "./detectors.js";
-import { createHasher, parseMethod, type Hasher } from "./methods.js";
+import { cached, createUncachedHasher, parseMethod, type Hasher } from "./methods.js";
+
+/** Distinct values the shared hasher remembers (twice this at most: methods.ts `cached`). */
+const HASH_CACHE_SIZE = 65536;
 import { patternDetector } from "./patterns.js";
 import { maskError, type Detector, type MaskError, type Method } from "./types.js";
 
@@ -29,7 +32,10 @@ export interface CompiledMaskRules {
   columnRules: ColumnRule[];
   /** In the decision's order; that order breaks ties between overlapping matches. */
   scanRules: ScanRule[];
+  /** The hasher, cached (bounded) across everything masked under these rules. */
   hash: Hasher;
+  /** The same HMAC without a cache, for a per-column cache in front of it (masker.ts); absent: use `hash`. */
+  hmac?: Hasher;
 }
 
 export interface MaskOptions {
@@ -77,5 +83,6 @@ export function compileMaskRules(rules: readonly MaskRule[], options: MaskOption
     if (selectors === 0) errors.push(maskError(index, "a mask rule needs one of column, detector or pattern"));
   });
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, rules: { columnRules, scanRules, hash: createHasher(options.hashKey) } };
+  const hmac = createUncachedHasher(options.hashKey);
+  return { ok: true, rules: { columnRules, scanRules, hash: cached(hmac, HASH_CACHE_SIZE), hmac } };
 }

@@ -26,8 +26,11 @@ const order: number[] = [];
  * it is cut to start at `from`, so nothing past `from` escapes masking.
  */
 export function findMatches(text: string, rules: readonly ScanRule[], out: number[], from = 0): void {
-  rawRanges.length = 0;
-  rawRules.length = 0;
+  // Setting an array's length is a runtime call; most values leave these empty.
+  if (rawRanges.length !== 0) {
+    rawRanges.length = 0;
+    rawRules.length = 0;
+  }
   let producers = 0;
   // One pass over the text answers every rule's `needs` (prefilter.ts) before any
   // detector looks at it; taken lazily, after the first rule that declares needs.
@@ -95,7 +98,7 @@ const scratch: number[] = [];
 
 /** Masks every match of `rules` in `text`; the same string when nothing matched, `null` when a `null` rule matched. */
 export function maskText(text: string, rules: readonly ScanRule[], hash: Hasher): string | null {
-  scratch.length = 0;
+  if (scratch.length !== 0) scratch.length = 0;
   findMatches(text, rules, scratch);
   if (scratch.length === 0) return text;
   return applyMatches(text, scratch, rules, hash, true);
@@ -103,7 +106,7 @@ export function maskText(text: string, rules: readonly ScanRule[], hash: Hasher)
 
 /** Whether any rule matches in `text` (for values that can only be nulled as a whole). */
 export function anyMatch(text: string, rules: readonly ScanRule[]): boolean {
-  scratch.length = 0;
+  if (scratch.length !== 0) scratch.length = 0;
   findMatches(text, rules, scratch);
   return scratch.length > 0;
 }
