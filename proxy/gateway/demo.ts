@@ -6,6 +6,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { createServer, type AddressInfo } from "node:net";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,6 +38,10 @@ export interface RunningDemo {
   tls: boolean;
   /** A token for a person in the `dba` group, and one for an AI agent. */
   tokens: { human: string; agent: string };
+  /** The admin API (approvals). */
+  adminUrl: string;
+  /** Session recordings and the key file that verifies them. */
+  recordings: { dir: string; keyFile: string };
   close(): Promise<void>;
 }
 
@@ -72,6 +77,10 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   const workDir = mkdtempSync(join(tmpdir(), "portcullis-demo-"));
   const host = options.host ?? "127.0.0.1";
   const port = options.port === 0 ? await freePort(host) : (options.port ?? 6432);
+  const adminPort = await freePort(host);
+  const recordingKeyFile = join(workDir, "recording.key");
+  writeFileSync(recordingKeyFile, randomBytes(32).toString("hex"), { mode: 0o600 });
+  writeFileSync(join(workDir, "mask-hash.key"), randomBytes(32).toString("hex"), { mode: 0o600 });
   const upstream = await startEmbeddedPostgres();
   const issuer = await createDemoIssuer({ issuer: DEMO_ISSUER, audience: DEMO_AUDIENCE, jwksFile: join(workDir, "jwks.json") });
   try {
@@ -86,6 +95,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       "  - name: demo-shop",
       "    type: postgres",
       "    tags: {env: demo}",
+      "    approval_mode: hold",
+      "    hold_timeout_seconds: 300",
       "    upstream:",
       `      host: ${upstream.host}`,
       `      port: ${upstream.port}`,
@@ -103,6 +114,15 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       `  dir: ${JSON.stringify(options.policyDir ?? DEFAULT_POLICY_DIR)}`,
       "decision_log:",
       `  path: ${JSON.stringify(join(workDir, "decisions.jsonl"))}`,
+      "recording:",
+      `  dir: ${JSON.stringify(join(workDir, "recordings"))}`,
+      "  hmac_key: file:recording.key",
+      "approvals:",
+      `  sqlite: ${JSON.stringify(join(workDir, "approvals.db"))}`,
+      "admin:",
+      `  address: "${host}:${adminPort}"`,
+      "masking:",
+      "  hash_key: file:mask-hash.key",
     ].join("\n");
     writeFileSync(join(workDir, "portcullis.yaml"), yaml + "\n");
     const parsed = parseConfig(yaml, { baseDir: workDir });
@@ -120,6 +140,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       workDir,
       tls: tls !== null,
       tokens,
+      adminUrl: gateway.adminUrl ?? "",
+      recordings: { dir: join(workDir, "recordings"), keyFile: recordingKeyFile },
       async close() {
         await gateway.close();
         await issuer.close();

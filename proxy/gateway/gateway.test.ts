@@ -158,6 +158,13 @@ describe("portcullis start (npm start)", () => {
     expect(drop.ok).toBe(false);
     expect(drop.err).toMatch(/denied by policy: DROP/);
     expect(await psql("SELECT count(*) FROM orders")).toMatchObject({ ok: true, out: "5" }); // nothing was dropped
+    // PII is masked for the AI agent (the second token printed)
+    const agentToken = [...text.matchAll(/PGPASSWORD='([^']+)'/g)][1]![1]!;
+    const masked = await psql("SELECT email, card_number FROM customers WHERE id = 1", agentToken);
+    expect(masked.ok, masked.err).toBe(true);
+    expect(masked.out).not.toContain("ada@example.com");
+    expect(masked.out).not.toContain("4111 1111 1111 1111");
+    expect(masked.out).toMatch(/1111$/); // partial masking keeps the last four digits
     const bad = await psql("SELECT 1", "not-a-token");
     expect(bad.err).toMatch(/token authentication failed/);
     const decisions = /decision log\s+(\S+)/.exec(text)![1]!;

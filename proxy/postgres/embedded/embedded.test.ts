@@ -39,3 +39,18 @@ describe("embedded PostgreSQL (PGlite over TCP)", () => {
     expect(r.stdout.trim()).toBe("+1 202 555 0143");
   });
 });
+
+describe("embedded PostgreSQL with several connections", () => {
+  it("serves concurrent clients (the gateway opens one per session plus catalog lookups)", async () => {
+    const upstream = await startEmbeddedPostgres();
+    const clients = [0, 1, 2].map(() => new pg.Client({ host: upstream.host, port: upstream.port, user: upstream.user, database: upstream.database }));
+    try {
+      await Promise.all(clients.map((c) => c.connect()));
+      const counts = await Promise.all(clients.map((c) => c.query("SELECT count(*)::int AS n FROM orders")));
+      expect(counts.map((r) => r.rows[0].n)).toEqual([5, 5, 5]);
+    } finally {
+      await Promise.all(clients.map((c) => c.end().catch(() => {})));
+      await upstream.stop();
+    }
+  }, 60_000);
+});

@@ -32,7 +32,11 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Prom
   const db = await PGlite.create();
   if (options.seed ?? true) await db.exec(readFileSync(SEED_SQL_PATH, "utf8"));
   const host = options.host ?? "127.0.0.1";
-  const server = new PGLiteSocketServer({ db, host, port: options.port ?? 0 });
+  // pglite-socket accepts one connection unless told otherwise; the gateway opens more
+  // (one per client session, plus short catalog lookups for masking). PGlite itself is
+  // a single session that pglite-socket multiplexes (statements queue, transactions stay
+  // with their connection): fine for a demo, not for load.
+  const server = new PGLiteSocketServer({ db, host, port: options.port ?? 0, maxConnections: 64 });
   await server.start();
   const port = boundPort(server) ?? options.port ?? 0;
   return {
