@@ -31,7 +31,7 @@
 import { spawn, execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createConnection, createServer, type AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import pg from "pg";
 import { createDemoIssuer } from "../proxy/core/identity/index.js";
@@ -457,6 +457,7 @@ export async function pgReport(root: string): Promise<string> {
     return `${TITLE}: skipped — no PostgreSQL with trust auth at ${upstream.user}@${upstream.host}:${upstream.port} (${(error as Error).message}).\n`;
   }
   const notes: string[] = [];
+  const loadBefore = loadavg()[0]!;
   const workDir = mkdtempSync(join(tmpdir(), "portcullis-bench-pg-"));
   const logDir = join(workDir, "logs");
   execFileSync("mkdir", ["-p", logDir]);
@@ -508,6 +509,8 @@ export async function pgReport(root: string): Promise<string> {
     for (const stop of stops.reverse()) await stop().catch(() => {});
     rmSync(workDir, { recursive: true, force: true });
   }
+  // The machine is shared: a high load average means the ratios, not the absolute TPS, are what to compare.
+  notes.push(`1-minute load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end`);
   const title = `${TITLE} — ${CLIENTS} clients, ${THREADS} threads, ${seconds} s per run, scale 1 (database ${BENCH_DATABASE}); p50/p99 from per-transaction logs`;
   return table(title, resultRows(results)) + notes.map((n) => `  note: ${n}\n`).join("");
 }
