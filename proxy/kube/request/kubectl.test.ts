@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { directKubeconfig, makeTestPki, startFakeKubeApi, type FakeKubeApi, type RecordedRequest, type TestPki } from "../../../fixtures/kube/index.js";
 import { describeKubeRequest } from "./describe.js";
+import { portcullis } from "../../../cli/run-cli.js";
 import type { KubeRequest } from "./types.js";
 
 const TOKEN = "fake-upstream-token-1234";
@@ -154,5 +155,61 @@ describe("kubectl against the fake API server", () => {
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/Unauthorized|must be logged in/);
     expect(api.requests.at(-1)!.user).toBeNull();
+  });
+
+  it("exec: one WebSocket GET naming the pod, container and command; the fixture answers on v5.channel.k8s.io", async () => {
+    let out!: Awaited<ReturnType<typeof kubectl>>;
+    const { described } = await during(async () => (out = await kubectl(["exec", "-n", "prod", "api-7f9c", "-c", "api", "--", "sh", "-c", "cat /etc/passwd"])));
+    expect(out.stderr).toBe("");
+    expect(out.stdout).toBe("fake-exec: sh -c cat /etc/passwd\n");
+    const execs = resourceRequests(described).filter((r) => r.subresource === "exec");
+    expect(execs).toEqual([expect.objectContaining({ verb: "get", method: "GET", upgrade: "websocket", resource: "pods", namespace: "prod", name: "api-7f9c", parse_error: null })]);
+    expect(execs[0]!.exec).toEqual({ container: "api", command: ["sh", "-c", "cat /etc/passwd"], stdin: false, stdout: true, stderr: true, tty: false });
+    expect(api.execSessions.at(-1)).toMatchObject({ protocol: "v5.channel.k8s.io", command: ["sh", "-c", "cat /etc/passwd"] });
+    recorded.exec = execs[0]!;
+  });
+
+  it("exec -i: stdin reaches the container and comes back; a non-zero exit is kubectl's exit code", async () => {
+    const r = await kubectl(["exec", "-i", "-n", "staging", "api-1b2c", "--", "cat"], { stdin: "hello from stdin\n" });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("fake-exec: cat\nhello from stdin\n");
+    expect(api.execSessions.at(-1)!.stdin).toBe("hello from stdin\n");
+    const failed = await kubectl(["exec", "-n", "staging", "api-1b2c", "--", "exit", "3"]);
+    expect(failed.code).toBe(3);
+  });
+});
+
+/** Requests captured above, decided by the default policy library (policies/) through the built CLI. */
+const recorded: { exec?: KubeRequest } = {};
+
+// Each decision compiles policies/ in a child process: seconds each, more on a busy machine.
+describe("the default policy library on recorded kubectl requests", { timeout: 120_000 }, () => {
+  const decide = (request: KubeRequest, who: { groups?: string[]; agent?: boolean } = {}, tags: Record<string, string> = {}): unknown => {
+    const input = {
+      identity: { sub: "alice", email: "alice@example.com", groups: who.groups ?? ["developers"], issuer: "https://idp.example", agent: who.agent ?? false, claims: {} },
+      connection: { name: "cluster", type: "kube", tags },
+      session: { id: "s-1", started_at: "2026-01-01T00:00:00Z", client_addr: "127.0.0.1", application_name: "kubectl", stats: {} },
+      request,
+    };
+    const file = join(dir, `input-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(file, JSON.stringify(input));
+    const r = portcullis(["eval", "-d", "policies", "-i", file, "data.portcullis.decision"]);
+    expect(r.stderr).toBe("");
+    return JSON.parse(r.stdout).result[0].expressions[0].value;
+  };
+  const delNs = describeKubeRequest({ method: "DELETE", path: "/api/v1/namespaces/prod" });
+
+  it("deletes of namespaces are denied; reading a Secret needs sre approval (agents: denied)", async () => {
+    const { described } = await during(() => kubectl(["get", "secret", "db-credentials", "-n", "prod", "-o", "yaml"]));
+    const getSecret = resourceRequests(described)[0]!;
+    expect(decide(delNs)).toMatchObject({ allow: false, deny: ["deleting namespaces is not allowed"] });
+    expect(decide(getSecret)).toMatchObject({ allow: true, deny: [], approval: { approvers: ["sre"], reason: "reading Secrets" } });
+    expect(decide(getSecret, { agent: true })).toMatchObject({ allow: false, deny: ["agents may not read Secrets"] });
+  });
+
+  it("exec into the production namespace needs sre approval; agents are denied", () => {
+    const exec = recorded.exec ?? describeKubeRequest({ method: "GET", path: "/api/v1/namespaces/prod/pods/api-7f9c/exec?command=sh&container=api&stdout=true" });
+    expect(decide(exec, {}, { env: "production" })).toMatchObject({ deny: [], approval: { approvers: ["sre"], reason: "exec into production namespace prod" } });
+    expect(decide(exec, { agent: true }, { env: "production" })).toMatchObject({ allow: false, deny: ["agents may not exec into pods"] });
   });
 });
