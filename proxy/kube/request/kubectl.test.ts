@@ -10,7 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { directKubeconfig, makeTestPki, startFakeKubeApi, type FakeKubeApi, type RecordedRequest, type TestPki } from "../../../fixtures/kube/index.js";
 import { describeKubeRequest } from "./describe.js";
-import { portcullis } from "../../../cli/run-cli.js";
+import { collectPolicyDir } from "../../../engine/bundle/index.js";
+import { compile, loadPolicy, type LoadedPolicy } from "../../../engine/policy/index.js";
+import { toJSON, type Value } from "../../../engine/values/index.js";
 import type { KubeRequest } from "./types.js";
 
 const TOKEN = "fake-upstream-token-1234";
@@ -157,6 +159,15 @@ describe("kubectl against the fake API server", () => {
     expect(api.requests.at(-1)!.user).toBeNull();
   });
 
+  it("create secret generic: kubectl's typed generators send protobuf, described as a parse error", async () => {
+    let out!: Awaited<ReturnType<typeof kubectl>>;
+    const { described } = await during(async () => (out = await kubectl(["create", "secret", "generic", "x", "-n", "prod", "--from-literal=a=b"])));
+    expect(out.code).not.toBe(0);
+    const create = resourceRequests(described).find((r) => r.verb === "create");
+    expect(create).toMatchObject({ resource: "secrets", namespace: "prod", body: null });
+    expect(create!.parse_error).toMatch(/application\/vnd\.kubernetes\.protobuf cannot be decoded/);
+  });
+
   it("exec: one WebSocket GET naming the pod, container and command; the fixture answers on v5.channel.k8s.io", async () => {
     let out!: Awaited<ReturnType<typeof kubectl>>;
     const { described } = await during(async () => (out = await kubectl(["exec", "-n", "prod", "api-7f9c", "-c", "api", "--", "sh", "-c", "cat /etc/passwd"])));
@@ -182,8 +193,17 @@ describe("kubectl against the fake API server", () => {
 /** Requests captured above, decided by the default policy library (policies/) through the built CLI. */
 const recorded: { exec?: KubeRequest } = {};
 
-// Each decision compiles policies/ in a child process: seconds each, more on a busy machine.
+// policies/ compiled once, in process, as `portcullis eval -d policies … data.portcullis.decision`
+// does (the built CLI in dist/ is rebuilt under us by other test runs in this checkout).
 describe("the default policy library on recorded kubectl requests", { timeout: 120_000 }, () => {
+  let policy: LoadedPolicy;
+  beforeAll(async () => {
+    const collected = collectPolicyDir("policies");
+    expect(collected.errors).toEqual([]);
+    const wasm = await compile({ modules: collected.modules.map((m) => ({ file: m.path, source: m.source })), entrypoints: ["portcullis/decision"] });
+    policy = await loadPolicy(wasm, { data: collected.data });
+  }, 120_000);
+
   const decide = (request: KubeRequest, who: { groups?: string[]; agent?: boolean } = {}, tags: Record<string, string> = {}): unknown => {
     const input = {
       identity: { sub: "alice", email: "alice@example.com", groups: who.groups ?? ["developers"], issuer: "https://idp.example", agent: who.agent ?? false, claims: {} },
@@ -191,11 +211,9 @@ describe("the default policy library on recorded kubectl requests", { timeout: 1
       session: { id: "s-1", started_at: "2026-01-01T00:00:00Z", client_addr: "127.0.0.1", application_name: "kubectl", stats: {} },
       request,
     };
-    const file = join(dir, `input-${Math.random().toString(36).slice(2)}.json`);
-    writeFileSync(file, JSON.stringify(input));
-    const r = portcullis(["eval", "-d", "policies", "-i", file, "data.portcullis.decision"]);
-    expect(r.stderr).toBe("");
-    return JSON.parse(r.stdout).result[0].expressions[0].value;
+    const results = policy.evaluate(input, "portcullis/decision").map((v: Value) => toJSON(v) as { result: unknown });
+    expect(results).toHaveLength(1);
+    return results[0]!.result;
   };
   const delNs = describeKubeRequest({ method: "DELETE", path: "/api/v1/namespaces/prod" });
 
