@@ -12,7 +12,7 @@ export interface Names {
   written: Set<string>;
   columns: Set<string>;
   functions: Set<string>;
-  /** Nested statement nodes (subqueries, INSERT … SELECT sources, UNION arms, EXPLAIN targets). */
+  /** Directly nested statement nodes (subqueries, INSERT … SELECT sources, UNION arms, EXPLAIN targets). */
   nested: Node[];
   loadFile: boolean;
   intoOutfile?: string;
@@ -87,14 +87,17 @@ export function collectNames(root: Node, database: string | undefined): Names {
     }
   };
 
-  const walk = (v: unknown, depth: number, top: boolean): void => {
+  // `inside`: whether we are already within a nested statement, whose own describe lists
+  // its nested ones (names are still collected all the way down).
+  const walk = (v: unknown, depth: number, top: boolean, inside: boolean): void => {
     if (depth > 200) return;
     if (Array.isArray(v)) {
-      for (const x of v) walk(x, depth + 1, false);
+      for (const x of v) walk(x, depth + 1, false, inside);
       return;
     }
     if (!isNode(v)) return;
-    if (!top && typeof v.type === "string" && STATEMENT_TYPES.has(v.type) && ("from" in v || "table" in v)) names.nested.push(v);
+    const statement = !top && typeof v.type === "string" && STATEMENT_TYPES.has(v.type) && ("from" in v || "table" in v);
+    if (statement && !inside) names.nested.push(v);
     targets(v);
     if (Array.isArray(v.from)) for (const f of v.from) addTable(f, names.read);
     if (v.type === "column_ref") {
@@ -114,12 +117,10 @@ export function collectNames(root: Node, database: string | undefined): Names {
     }
     for (const [key, child] of Object.entries(v)) {
       if (key === "table" && (v.type === "insert" || v.type === "replace" || v.type === "delete" || v.type === "update")) continue;
-      // A UNION arm is a sibling statement, described as nested.
-      if (key === "_next" && isNode(child)) names.nested.push(child);
-      walk(child, depth + 1, false);
+      walk(child, depth + 1, false, inside || statement);
     }
   };
-  walk(root, 0, true);
+  walk(root, 0, true, false);
 
   const tables = [...new Set(scope.values())];
   for (const { table, column } of columnRefs) {

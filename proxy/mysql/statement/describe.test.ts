@@ -190,6 +190,12 @@ describe("describeMysql", () => {
     expect(s!.nested.map((n) => n.kind)).toEqual(["select"]);
     const [u] = d("SELECT a FROM t UNION SELECT b FROM secret").statements;
     expect(u!.tables_read).toEqual(["secret", "t"]);
+    expect(u!.nested).toHaveLength(1);
+    const [deep] = d("SELECT a FROM t WHERE a IN (SELECT b FROM s WHERE b IN (SELECT c FROM secret))").statements;
+    expect(deep!.nested).toHaveLength(1);
+    expect(deep!.nested[0]!.nested).toHaveLength(1);
+    expect(deep!.nested[0]!.nested[0]!.tables_read).toEqual(["secret"]);
+    expect(deep!.tables_read).toEqual(["s", "secret", "t"]);
     const [i] = d("INSERT INTO t (a) SELECT b FROM s").statements;
     expect(i).toMatchObject({ tables_written: ["t"], tables_read: ["s"] });
   });
@@ -200,6 +206,8 @@ describe("describeMysql", () => {
     expect(p!.nested[0]).toMatchObject({ kind: "delete", has_where: true });
     const [hidden] = d("PREPARE st FROM 'SELECT 1 /*!; DROP TABLE x */'").statements;
     expect(hidden!.nested.map((n) => n.kind)).toEqual(["select", "drop"]);
+    expect(d("PREPARE st FROM 'LOAD DATA LOCAL INFILE ''/etc/passwd'' INTO TABLE t'").statements[0]!.load_data).toEqual({ file: "/etc/passwd", local: true });
+    expect(d("PREPARE st FROM \"SELECT 1 INTO OUTFILE '/tmp/o'\"").statements[0]!.into_outfile).toBe("/tmp/o");
     expect(d("PREPARE st FROM @q").statements[0]!.nested).toMatchObject([{ kind: "unknown", dynamic_execute: true }]);
     expect(d("EXECUTE st USING @a, @b").statements[0]).toMatchObject({ kind: "execute", name: "st" });
     expect(d("DEALLOCATE PREPARE st").statements[0]).toMatchObject({ kind: "deallocate", name: "st" });

@@ -250,6 +250,9 @@ function preparedStatementCommand(code: string, params: unknown[], options: Desc
         s.columns = union(s.columns, n.columns);
         s.functions = union(s.functions, n.functions);
         if (n.load_file) s.load_file = true;
+        // What the prepared statement will do is flagged on the PREPARE itself too.
+        if (n.into_outfile !== undefined) s.into_outfile = n.into_outfile;
+        if (n.load_data) s.load_data = n.load_data;
       }
     } else {
       const n = base("unknown", code);
