@@ -133,6 +133,18 @@ describe("describeCommand: wrappers and re-parsing", () => {
     expect(x.flags).toContain("args_from_stdin");
   });
 
+  it("resolves variables assigned statically earlier in the line", () => {
+    expect(find("x=rm; $x -rf /", "rm").flags).toContain("dynamic_program");
+    expect(find('r="rm -rf /"; $r', "rm").args).toEqual(["-rf", "/"]);
+    expect(find('x=rm; bash -c "$x -rf /"', "rm").wrappers).toEqual(["bash -c"]);
+    expect(find("x=$(date); $x", "$x").program.dynamic).toBe(true);
+  });
+
+  it("gives xargs the arguments of static input", () => {
+    expect(find("echo / | xargs rm -rf", "rm").args).toEqual(["-rf", "/"]);
+    expect(find("ls | xargs rm -rf", "rm").args).toEqual(["-rf"]);
+  });
+
   it("does not unwrap lookups: command -v, sudo -l", () => {
     expect(names("command -v rm")).toEqual(["command"]);
     expect(names("sudo -l")).toEqual(["sudo"]);

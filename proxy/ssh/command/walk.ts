@@ -37,6 +37,8 @@ interface Scope {
 interface StageInfo {
   /** The stage is a shell reading its program from stdin, run under these wrappers. */
   stdinShell: { name: string; wrappers: string[] } | null;
+  /** The stage's command run by xargs: its arguments come from stdin. */
+  xargs: Command | null;
 }
 
 export class Walker {
@@ -56,7 +58,7 @@ export class Walker {
       return;
     }
     const script = parsed.script;
-    const words: WordContext = { script, evalSubst: (stmts) => staticOutput(stmts, words) };
+    const words: WordContext = { script, evalSubst: (stmts) => staticOutput(stmts, words), vars: new Map() };
     this.stmts(script.stmts, { script, words, wrappers, redirects: [], toShell, depth });
   }
 
@@ -65,7 +67,7 @@ export class Walker {
   }
 
   private stmt(s: Node, scope: Scope): StageInfo {
-    const none: StageInfo = { stdinShell: null };
+    const none: StageInfo = { stdinShell: null, xargs: null };
     if (this.error) return none;
     const cmd = s.Cmd;
     const t = nodeType(cmd);
@@ -137,6 +139,16 @@ export class Walker {
       infos.push(this.stmt(st, scope));
     }
     for (let k = 1; k < stages.length; k++) {
+      const xargs = infos[k]!.xargs;
+      if (xargs) {
+        // `echo / | xargs rm -rf`: static input becomes the arguments it would be.
+        const calls = stages.slice(0, k).map((st) => pipelineStages(st));
+        const text = calls.every((c) => c !== null) ? staticPipeline(calls.flat() as Node[], scope.words) : null;
+        if (text !== null) {
+          xargs.args.push(...text.split(/[ \t\n]+/).filter((a) => a !== ""));
+          xargs.flags = [...new Set<string>([...computeFlags(xargs, false), ...xargs.flags])].sort();
+        }
+      }
       const shell = infos[k]!.stdinShell;
       if (!shell) continue;
       for (let i = 0; i < starts[k]!; i++) {
@@ -187,9 +199,16 @@ export class Walker {
     const redirects = [...scope.redirects, ...described.map((d) => d.redirect)];
     for (const r of redirs) this.nested(r, scope);
     if (argv.length === 0) {
+      // A bare assignment sets a shell variable for the rest of the line.
+      for (const a of call?.Assigns ?? []) {
+        const name: string = a.Name?.Value ?? "";
+        const v = a.Value ? wordText(a.Value, words) : { value: "", dynamic: false };
+        if (a.Append || a.Array || a.Index || v.dynamic) words.vars.delete(name);
+        else words.vars.set(name, v.value);
+      }
       // A bare assignment or redirection: only its substitutions run.
       for (const w of call?.Args ?? []) this.nested(w, scope);
-      return { stdinShell: null };
+      return { stdinShell: null, xargs: null };
     }
 
     const u = unwrap(argv, scope.wrappers);
@@ -202,13 +221,14 @@ export class Walker {
 
     if (u.kind === "script") {
       this.script(u.text, u.wrappers, scope.toShell, scope.depth + 1);
-      return { stdinShell: null };
+      return { stdinShell: null, xargs: null };
     }
     const merged = { ...env, ...u.env };
-    this.emit(u.argv, merged, redirects, u.wrappers, scope);
+    const main = this.emit(u.argv, merged, redirects, u.wrappers, scope);
+    const xargs = u.wrappers.at(-1) === "xargs" ? main : null;
     this.findExec(u.argv, u.wrappers, scope);
 
-    if (!readsScriptFromStdin(u.argv)) return { stdinShell: null };
+    if (!readsScriptFromStdin(u.argv)) return { stdinShell: null, xargs };
     const name = basename(u.argv[0]!.value);
     // `bash <<EOF … EOF`, `sh <<< 'rm -rf /'`: the heredoc is the program.
     for (const d of described) {
@@ -216,7 +236,7 @@ export class Walker {
         this.script(d.stdinText, [...u.wrappers, `${name} stdin`], scope.toShell, scope.depth + 1);
       }
     }
-    return { stdinShell: { name, wrappers: u.wrappers } };
+    return { stdinShell: { name, wrappers: u.wrappers }, xargs };
   }
 
   /** `find … -exec cmd {} \;`: cmd runs too, once per file. */
@@ -244,10 +264,10 @@ export class Walker {
     }
   }
 
-  private emit(argv: Arg[], env: Record<string, string>, redirects: Redirect[], wrappers: string[], scope: Scope): void {
+  private emit(argv: Arg[], env: Record<string, string>, redirects: Redirect[], wrappers: string[], scope: Scope): Command | null {
     if (this.commands.length >= MAX_COMMANDS) {
       this.error = `more than ${MAX_COMMANDS} commands`;
-      return;
+      return null;
     }
     const first = argv[0]!;
     const c: Command = {
@@ -266,6 +286,7 @@ export class Walker {
     };
     c.flags = computeFlags(c, first.substituted);
     this.commands.push(c);
+    return c;
   }
 }
 

@@ -22,6 +22,11 @@ export interface WordContext {
   script: Script;
   /** The static output of a command substitution's statements, or null when not static. */
   evalSubst(stmts: Node[]): string | null;
+  /**
+   * Variables assigned a static value earlier in the same line (`x=rm; $x -rf /`). A best
+   * guess: control flow is not followed, the last static assignment in source order wins.
+   */
+  vars: Map<string, string>;
 }
 
 /** The fields a word expands to (an unquoted empty substitution yields none). */
@@ -66,6 +71,15 @@ export function resolveWord(word: Node, ctx: WordContext, quoted = false): Arg[]
         else splittable(trimmed);
         return;
       }
+      case "ParamExp": {
+        const known = simpleParam(p) !== null ? ctx.vars.get(simpleParam(p)!) : undefined;
+        if (known === undefined) return dynamic(p);
+        // Resolved from the line itself: static, but not written as the program's name.
+        st.substituted = true;
+        if (quoted) literal(known);
+        else splittable(known);
+        return;
+      }
       case "ExtGlob":
         literal(sourceOf(ctx.script, p));
         return;
@@ -91,6 +105,13 @@ export function resolveWord(word: Node, ctx: WordContext, quoted = false): Arg[]
 export function wordText(word: Node, ctx: WordContext, quoted = false): { value: string; dynamic: boolean } {
   const fields = resolveWord(word, ctx, quoted);
   return { value: fields.map((f) => f.value).join(" "), dynamic: fields.some((f) => f.dynamic) };
+}
+
+/** The name of a plain `$x` / `${x}` expansion, or null for anything fancier. */
+function simpleParam(p: Node): string | null {
+  if (p.Excl || p.Length || p.Width || p.Index || p.Slice || p.Repl || p.Exp) return null;
+  const name: unknown = p.Param?.Value;
+  return typeof name === "string" && /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : null;
 }
 
 function containsSubst(node: Node): boolean {
