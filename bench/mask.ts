@@ -40,7 +40,7 @@ function measure(fn: () => unknown, options: { warmup: number; samples: number }
 
 const ROWS = 100_000;
 
-const COLUMNS: ColumnInfo[] = [
+export const COLUMNS: ColumnInfo[] = [
   { name: "id", qualifiedName: "public.customers.id", kind: "number" },
   { name: "email", qualifiedName: "public.customers.email", kind: "text" },
   { name: "phone", qualifiedName: "public.customers.phone", kind: "text" },
@@ -51,7 +51,7 @@ const COLUMNS: ColumnInfo[] = [
 ];
 
 /** The default library's rules (policies/data.json) for these columns. */
-const RULES = [
+export const RULES = [
   { column: "public.customers.email", method: "hash" },
   { column: "public.customers.phone", method: "partial" },
   { column: "public.customers.ssn", method: "redact" },
@@ -80,7 +80,7 @@ const PII = [
 ];
 
 /** Deterministic rows: 1 in 10 free-text values holds something a detector finds. */
-function generate(): string[][] {
+export function generate(): string[][] {
   const rows: string[][] = [];
   let seed = 42;
   const rnd = (n: number) => {

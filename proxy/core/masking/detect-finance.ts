@@ -38,6 +38,7 @@ export function luhnValid(text: string): boolean {
 export const creditCard: Detector = {
   name: "credit_card",
   needs: needs({ minLength: 13, minDigits: 13 }),
+  needsSuffice: true,
   mayMatch: (text) => countDigits(text) >= 13,
   find(text, out) {
     const groups: number[] = [];

@@ -12,6 +12,7 @@ const OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
 export const ipv4: Detector = {
   name: "ipv4",
   needs: needs({ minLength: 7, minDigits: 4, all: "." }),
+  needsSuffice: true,
   mayMatch: (text) => text.indexOf(".") >= 0,
   find(text, out) {
     const re = new RegExp(`(?<![\\w.])${OCTET}(?:\\.${OCTET}){3}(?!\\w|\\.\\d)`, "g");
@@ -27,6 +28,7 @@ export const ipv4: Detector = {
 export const ipv6: Detector = {
   name: "ipv6",
   needs: needs({ minLength: 2, all: ":" }),
+  needsSuffice: true,
   mayMatch: (text) => text.indexOf(":") >= 0,
   find(text, out) {
     const re = /(?<![0-9A-Za-z_:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{1,4})?(?![0-9A-Za-z_:]|\.\d)/g;

@@ -16,6 +16,7 @@ const isDomainChar = (c: number): boolean => isAlnum(c) || c === 46 || c === 45;
 export const email: Detector = {
   name: "email",
   needs: needs({ minLength: 6, all: "@." }), // a@b.cd
+  needsSuffice: true,
   mayMatch: (text) => text.indexOf("@") >= 0,
   find(text, out) {
     let from = 0;
@@ -74,6 +75,7 @@ function validDomain(text: string, start: number, end: number): boolean {
 export const phone: Detector = {
   name: "phone",
   needs: needs({ minDigits: 8 }),
+  needsSuffice: true,
   mayMatch: (text) => countDigits(text) >= 8,
   find(text, out) {
     const groups: number[] = []; // start, end of each group's digits (parentheses outside)
@@ -184,6 +186,7 @@ function validPhone(text: string, start: number, groups: number[], first: number
 export const usSsn: Detector = {
   name: "us_ssn",
   needs: needs({ minLength: 11, minDigits: 9, any: "- " }),
+  needsSuffice: true,
   mayMatch: (text) => countDigits(text) >= 9,
   find(text, out) {
     const re = /(\d{3})([- ])(\d{2})\2(\d{4})/g;

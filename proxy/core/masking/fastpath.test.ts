@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import type { MaskRule } from "../contracts.js";
 import { cached } from "./methods.js";
 import { hmacSha256Hex } from "./hmac.js";
-import { literalNeeds, profileBytes, profileText, satisfies } from "./prefilter.js";
+import { literalNeeds, needs, profileBytes, profileText, punctBits, satisfies } from "./prefilter.js";
 import {
   columnMethod,
   compileMaskRules,
@@ -120,6 +120,24 @@ describe("prefilter.ts", () => {
       }),
       { numRuns: 600 },
     );
+  });
+
+  it("needsSuffice holds: whenever a detector's needs hold, its mayMatch says yes", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.constantFrom(...PIECES), anyText), (text) => {
+        for (const d of Object.values(DETECTORS)) {
+          if (d.needsSuffice === true && satisfies(profileText(text), d.needs!)) expect(d.mayMatch(text), d.name).toBe(true);
+        }
+      }),
+      { numRuns: 600 },
+    );
+  });
+
+  it("records tab as a blank and ignores characters outside ASCII", () => {
+    expect(satisfies(profileText("Bearer\tx"), needs({ any: " " }))).toBe(true);
+    expect(profileText("é١٢٣Ａ")).toMatchObject({ digits: 0, upper: 0, punct: 0 });
+    expect(profileText("|}~")).toMatchObject({ punct: 0 });
+    expect(profileText("@{")).toMatchObject({ punct: punctBits("{@") });
   });
 
   it("never rules out a text holding a pattern's match", () => {

@@ -20,18 +20,18 @@ export interface TextProfile {
 }
 
 /**
- * The bit of each ASCII punctuation character and the space: 33 characters for 32 bits,
- * so `~` has none (no detector needs it) and tab shares the space's bit.
+ * Per ASCII character, everything the profile takes from it in one number: bit 0 a
+ * digit, bit 1 a capital, bits 2..31 its punctuation bit. Those 30 bits cover the space
+ * and 29 punctuation characters, so `|`, `}` and `~` get none (no detector needs them);
+ * tab shares the space's bit.
  */
-const PUNCT_BIT = new Int32Array(128);
-const DIGIT = new Uint8Array(128);
-const UPPER = new Uint8Array(128);
+const CLASS = new Int32Array(128);
+const PUNCT_CHARS = " !\"#$%&'()*+,-./:;<=>?@[\\]^_`{";
 {
-  const chars = " !\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}";
-  for (let i = 0; i < chars.length; i++) PUNCT_BIT[chars.charCodeAt(i)] = 1 << i;
-  PUNCT_BIT[9] = PUNCT_BIT[32]!;
-  for (let c = 48; c <= 57; c++) DIGIT[c] = 1;
-  for (let c = 65; c <= 90; c++) UPPER[c] = 1;
+  for (let i = 0; i < PUNCT_CHARS.length; i++) CLASS[PUNCT_CHARS.charCodeAt(i)] = 4 << i;
+  CLASS[9] = CLASS[32]!;
+  for (let c = 48; c <= 57; c++) CLASS[c] = 1;
+  for (let c = 65; c <= 90; c++) CLASS[c] = 2;
 }
 
 /** The bits of the punctuation characters in `chars` (others are ignored). */
@@ -39,7 +39,7 @@ export function punctBits(chars: string): number {
   let bits = 0;
   for (let i = 0; i < chars.length; i++) {
     const c = chars.charCodeAt(i);
-    if (c < 128) bits |= PUNCT_BIT[c]!;
+    if (c < 128) bits |= CLASS[c]! >>> 2;
   }
   return bits;
 }
@@ -52,14 +52,15 @@ export function profileText(text: string): TextProfile {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c >= 128) continue;
-    digits += DIGIT[c]!;
-    upper += UPPER[c]!;
-    punct |= PUNCT_BIT[c]!;
+    const k = CLASS[c]!;
+    digits += k & 1;
+    upper += (k >> 1) & 1;
+    punct |= k;
   }
   profile.length = text.length;
   profile.digits = digits;
   profile.upper = upper;
-  profile.punct = punct;
+  profile.punct = punct >>> 2;
   return profile;
 }
 
@@ -73,14 +74,15 @@ export function profileBytes(bytes: Uint8Array, start: number, end: number): Tex
   for (let i = start; i < end; i++) {
     const c = bytes[i]!;
     if (c >= 128) continue;
-    digits += DIGIT[c]!;
-    upper += UPPER[c]!;
-    punct |= PUNCT_BIT[c]!;
+    const k = CLASS[c]!;
+    digits += k & 1;
+    upper += (k >> 1) & 1;
+    punct |= k;
   }
   profile.length = end - start;
   profile.digits = digits;
   profile.upper = upper;
-  profile.punct = punct;
+  profile.punct = punct >>> 2;
   return profile;
 }
 
@@ -112,8 +114,8 @@ export function literalNeeds(literal: string): Needs {
   for (let i = 0; i < literal.length; i++) {
     const c = literal.charCodeAt(i);
     if (c < 128) {
-      digits += DIGIT[c]!;
-      upper += UPPER[c]!;
+      digits += CLASS[c]! & 1;
+      upper += (CLASS[c]! >> 1) & 1;
     }
   }
   return { minLength: literal.length, minDigits: digits, minUpper: upper, allPunct: punctBits(literal), anyPunct: 0 };

@@ -37,8 +37,10 @@ export function findMatches(text: string, rules: readonly ScanRule[], out: numbe
   let profile: TextProfile | undefined;
   for (let r = 0; r < rules.length; r++) {
     const detector = rules[r]!.detector;
-    if (detector.needs !== undefined && !satisfies((profile ??= profileText(text)), detector.needs)) continue;
-    if (!detector.mayMatch(text)) continue;
+    if (detector.needs !== undefined) {
+      if (!satisfies((profile ??= profileText(text)), detector.needs)) continue;
+      if (detector.needsSuffice !== true && !detector.mayMatch(text)) continue;
+    } else if (!detector.mayMatch(text)) continue;
     const before = rawRanges.length;
     detector.find(text, rawRanges);
     if (rawRanges.length === before) continue;

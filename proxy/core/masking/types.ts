@@ -46,13 +46,16 @@ export interface Range {
  *    never overlapping one another;
  *  - `needs`, when present, is what any text holding a match has (prefilter.ts): checked
  *    on one shared profile of the value before `mayMatch`, so a value that can match no
- *    rule costs one pass, and is not even decoded when the front end checks its bytes.
+ *    rule costs one pass, and is not even decoded when the front end checks its bytes;
+ *    `needsSuffice` says `mayMatch` adds nothing to them (it only counts what they count).
  */
 export interface Detector {
   name: string;
   mayMatch(text: string): boolean;
   find(text: string, out: number[]): void;
   needs?: Needs;
+  /** `mayMatch` is true whenever `needs` hold, so the scanner need not call it (tested). */
+  needsSuffice?: boolean;
 }
 
 /**
