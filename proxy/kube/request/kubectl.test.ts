@@ -168,6 +168,22 @@ describe("kubectl against the fake API server", () => {
     expect(create!.parse_error).toMatch(/application\/vnd\.kubernetes\.protobuf cannot be decoded/);
   });
 
+  it("CRDs: a created CRD's resources are served; deleting the CRD is described in its group", async () => {
+    const crd = {
+      apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", metadata: { name: "widgets.example.com" },
+      spec: { group: "example.com", scope: "Namespaced", names: { plural: "widgets", singular: "widget", kind: "Widget" },
+        versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } } }] },
+    };
+    writeFileSync(join(dir, "crd.json"), JSON.stringify(crd));
+    expect((await kubectl(["apply", "--validate=false", "-f", join(dir, "crd.json")])).stdout).toMatch(/customresourcedefinition.*widgets\.example\.com created/);
+    writeFileSync(join(dir, "widget.yaml"), "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w1, namespace: staging}\nspec: {size: 3}\n");
+    const { described } = await during(() => kubectl(["apply", "--validate=false", "-f", join(dir, "widget.yaml")]));
+    expect(resourceRequests(described).find((r) => r.verb === "create")).toMatchObject({ group: "example.com", version: "v1", resource: "widgets", namespace: "staging", body: { spec: { size: 3 } } });
+    expect((await kubectl(["get", "widgets", "-n", "staging", "-o", "name"])).stdout.trim()).toBe("widget.example.com/w1");
+    const { described: del } = await during(() => kubectl(["delete", "crd", "widgets.example.com"]));
+    expect(resourceRequests(del).find((r) => r.verb === "delete")).toMatchObject({ group: "apiextensions.k8s.io", resource: "customresourcedefinitions", name: "widgets.example.com", namespace: "" });
+  });
+
   it("exec: one WebSocket GET naming the pod, container and command; the fixture answers on v5.channel.k8s.io", async () => {
     let out!: Awaited<ReturnType<typeof kubectl>>;
     const { described } = await during(async () => (out = await kubectl(["exec", "-n", "prod", "api-7f9c", "-c", "api", "--", "sh", "-c", "cat /etc/passwd"])));
