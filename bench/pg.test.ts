@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { createConnection } from "node:net";
 import { fileURLToPath } from "node:url";
 import {
+  benchModes,
   benchSeconds,
   benchTargets,
   findExecutable,
@@ -130,6 +131,11 @@ describe("settings", () => {
     expect(benchSeconds("abc")).toBe(30);
     expect(benchSeconds("0")).toBe(30);
     expect(benchSeconds("5")).toBe(5);
+  });
+  it("modes default to both and ignore unknown names", () => {
+    expect(benchModes(undefined)).toEqual(["simple", "prepared"]);
+    expect(benchModes("prepared")).toEqual(["prepared"]);
+    expect(benchModes("extended")).toEqual(["simple", "prepared"]);
   });
   it("targets default to all four and keep the table's order", () => {
     expect(benchTargets(undefined)).toEqual(["direct", "pgbouncer", "node-pipe", "portcullis"]);

@@ -25,7 +25,7 @@
  *
  * Environment: `PORTCULLIS_BENCH_SECONDS` (default 30) per pgbench run;
  * `PORTCULLIS_BENCH_TARGETS` (comma-separated, default all three; e.g. `portcullis` alone
- * under `node --cpu-prof`); `PGHOST`,
+ * under `node --cpu-prof`); `PORTCULLIS_BENCH_MODES` (`simple`, `prepared`, default both); `PGHOST`,
  * `PGPORT`, `PGUSER` (default 127.0.0.1, 5432, postgres) locate a trust-auth PostgreSQL.
  */
 import { spawn, execFileSync } from "node:child_process";
@@ -82,6 +82,13 @@ export function benchTargets(value = process.env["PORTCULLIS_BENCH_TARGETS"]): T
   const wanted = (value ?? "").split(",").map((t) => t.trim());
   const chosen = ALL_TARGETS.filter((t) => wanted.includes(t));
   return chosen.length > 0 ? chosen : [...ALL_TARGETS];
+}
+
+/** The query modes to run; an empty or unknown selection means both. */
+export function benchModes(value = process.env["PORTCULLIS_BENCH_MODES"]): Mode[] {
+  const wanted = (value ?? "").split(",").map((m) => m.trim());
+  const chosen = MODES.filter((m) => wanted.includes(m));
+  return chosen.length > 0 ? chosen : [...MODES];
 }
 
 export function benchSeconds(value = process.env["PORTCULLIS_BENCH_SECONDS"]): number {
@@ -451,6 +458,7 @@ export async function pgReport(root: string): Promise<string> {
   const upstream = upstreamFromEnv();
   const seconds = benchSeconds();
   const targets = benchTargets();
+  const modes = benchModes();
   try {
     await ensureDatabase(upstream);
   } catch (error) {
@@ -493,7 +501,7 @@ export async function pgReport(root: string): Promise<string> {
         notes.push(`${target} did not start: ${(error as Error).message}`);
       }
     }
-    for (const mode of MODES) {
+    for (const mode of modes) {
       for (const target of targets) {
         const endpoint = endpoints[target];
         if (!endpoint) continue;
