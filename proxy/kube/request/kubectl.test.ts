@@ -184,6 +184,13 @@ describe("kubectl against the fake API server", () => {
     expect(resourceRequests(del).find((r) => r.verb === "delete")).toMatchObject({ group: "apiextensions.k8s.io", resource: "customresourcedefinitions", name: "widgets.example.com", namespace: "" });
   });
 
+  it("logs: a get of the log subresource", async () => {
+    let out!: Awaited<ReturnType<typeof kubectl>>;
+    const { described } = await during(async () => (out = await kubectl(["logs", "-n", "prod", "api-7f9c", "-c", "api"])));
+    expect(out.stderr + out.stdout).toBe("fake log of prod/api-7f9c/api\n");
+    expect(resourceRequests(described).at(-1)).toMatchObject({ verb: "get", resource: "pods", subresource: "log", namespace: "prod", name: "api-7f9c", parse_error: null });
+  });
+
   it("exec: one WebSocket GET naming the pod, container and command; the fixture answers on v5.channel.k8s.io", async () => {
     let out!: Awaited<ReturnType<typeof kubectl>>;
     const { described } = await during(async () => (out = await kubectl(["exec", "-n", "prod", "api-7f9c", "-c", "api", "--", "sh", "-c", "cat /etc/passwd"])));
