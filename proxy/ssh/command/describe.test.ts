@@ -46,6 +46,8 @@ describe("describeCommand: structure", () => {
     const r = describeCommand("cat <<'EOF'\n$(rm -rf /)\nEOF");
     expect(r.commands.map((c) => c.program.name)).toEqual(["cat"]);
     expect(r.commands[0]!.redirects[0]).toMatchObject({ fd: 0, mode: "read", op: "<<", target: "$(rm -rf /)\n" });
+    expect(find("cat <<\\EOF\na\\$b\nEOF", "cat").redirects[0]!.target).toBe("a\\$b\n");
+    expect(find("cat <<EOF\na\\$b\nEOF", "cat").redirects[0]!.target).toBe("a$b\n");
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * Stage 5a: mvdan-sh redirections → `{fd, mode, target, op}` (policies/README.md).
  */
-import type { Node } from "./parse.js";
+import { nodeType, type Node } from "./parse.js";
 import type { Redirect } from "./types.js";
 import { wordText, type WordContext } from "./words.js";
 
@@ -42,7 +42,10 @@ export function describeRedirect(r: Node, ctx: WordContext): DescribedRedirect {
     case "<<":
     case "<<-": {
       // A quoted delimiter (`<<'EOF'`) makes the body literal; otherwise it expands like "…".
-      const body = wordText(r.Hdoc, ctx, true);
+      const quotedDelim = (r.Word?.Parts ?? []).some((p: Node) => nodeType(p) !== "Lit" || String(p.Value).includes("\\"));
+      const body = quotedDelim
+        ? { value: (r.Hdoc?.Parts ?? []).map((p: Node) => String(p.Value ?? "")).join(""), dynamic: false }
+        : wordText(r.Hdoc, ctx, true);
       return { redirect: out("read", body.value), stdinText: body.dynamic ? null : body.value };
     }
     case "<<<":
