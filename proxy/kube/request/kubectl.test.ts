@@ -191,6 +191,18 @@ describe("kubectl against the fake API server", () => {
     expect(resourceRequests(described).at(-1)).toMatchObject({ verb: "get", resource: "pods", subresource: "log", namespace: "prod", name: "api-7f9c", parse_error: null });
   });
 
+  it("label, rollout restart, port-forward: patch types and the port-forward upgrade as kubectl sends them", async () => {
+    const { described: label } = await during(() => kubectl(["label", "pod", "api-7f9c", "-n", "prod", "team=payments"]));
+    expect(resourceRequests(label).find((r) => r.verb === "patch")).toMatchObject({ resource: "pods", name: "api-7f9c", patch_type: "merge", body: { metadata: { labels: { team: "payments" } } } });
+    const { described: restart } = await during(() => kubectl(["rollout", "restart", "deploy/api", "-n", "prod"]));
+    expect(resourceRequests(restart).find((r) => r.verb === "patch")).toMatchObject({ group: "apps", resource: "deployments", name: "api", patch_type: "strategic" });
+    // The fixture refuses the stream; kubectl tries a WebSocket GET, then SPDY. Ports travel inside the stream.
+    const { described: pf } = await during(() => kubectl(["port-forward", "-n", "prod", "pod/api-7f9c", "18080:80"]));
+    const forwards = resourceRequests(pf).filter((r) => r.subresource === "portforward");
+    expect(forwards.map((r) => [r.verb, r.upgrade])).toEqual([["get", "websocket"], ["create", "spdy"]]);
+    expect(forwards.every((r) => r.parse_error === null && r.ports.length === 0)).toBe(true);
+  });
+
   it("exec: one WebSocket GET naming the pod, container and command; the fixture answers on v5.channel.k8s.io", async () => {
     let out!: Awaited<ReturnType<typeof kubectl>>;
     const { described } = await during(async () => (out = await kubectl(["exec", "-n", "prod", "api-7f9c", "-c", "api", "--", "sh", "-c", "cat /etc/passwd"])));
