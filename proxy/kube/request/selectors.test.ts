@@ -23,7 +23,7 @@ function render(r: SelectorRequirement): string {
 const requirement: fc.Arbitrary<SelectorRequirement> = fc.oneof(
   fc.record({ key, operator: fc.constantFrom("=", "==", "!=") as fc.Arbitrary<SelectorRequirement["operator"]>, values: value.map((v) => [v]) }),
   fc.record({ key, operator: fc.constantFrom("in", "notin") as fc.Arbitrary<SelectorRequirement["operator"]>, values: fc.array(name, { minLength: 1, maxLength: 3 }) }),
-  fc.record({ key, operator: fc.constantFrom("exists", "!") as fc.Arbitrary<SelectorRequirement["operator"]>, values: fc.constant([]) }),
+  fc.record({ key, operator: fc.constantFrom("exists", "!") as fc.Arbitrary<SelectorRequirement["operator"]>, values: fc.constant<string[]>([]) }),
   fc.record({ key, operator: fc.constantFrom("gt", "lt") as fc.Arbitrary<SelectorRequirement["operator"]>, values: fc.integer({ min: -99, max: 999 }).map((n) => [String(n)]) }),
 );
 
