@@ -5,9 +5,11 @@
  * a policy cannot look into them, so they are reported as a parse error.
  */
 import { parseAllDocuments } from "yaml";
+import { readProtobufMeta } from "./protobuf.js";
 import type { PatchType } from "./types.js";
 
-export type BodyResult = { ok: true; body: unknown } | { ok: false; error: string };
+/** On failure `body` may still hold what could be read (a protobuf body's type and metadata). */
+export type BodyResult = { ok: true; body: unknown } | { ok: false; error: string; body?: unknown };
 
 /** Bodies beyond this are not decoded (the API server's own limit is 3 MiB). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -33,7 +35,12 @@ export function decodeBody(bytes: Uint8Array | string, contentType: string | und
   const size = typeof bytes === "string" ? Buffer.byteLength(bytes) : bytes.byteLength;
   if (size > MAX_BODY_BYTES) return { ok: false, error: `request body of ${size} bytes is larger than ${MAX_BODY_BYTES}` };
   const type = mediaType(contentType);
-  if (type.includes("protobuf") || type.includes("cbor")) return { ok: false, error: `request body in ${type} cannot be decoded (send JSON or YAML)` };
+  if (type.includes("protobuf")) {
+    const meta = typeof bytes === "string" ? null : readProtobufMeta(bytes);
+    const error = `request body in ${type} cannot be decoded (send JSON or YAML)`;
+    return meta ? { ok: false, error: `${error}; only its apiVersion, kind and metadata were read`, body: meta } : { ok: false, error };
+  }
+  if (type.includes("cbor")) return { ok: false, error: `request body in ${type} cannot be decoded (send JSON or YAML)` };
   let text: string;
   try {
     text = typeof bytes === "string" ? bytes : new TextDecoder("utf-8", { fatal: true }).decode(bytes);

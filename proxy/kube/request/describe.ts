@@ -74,7 +74,10 @@ function describe(parts: HttpRequestParts): KubeRequest {
   if (hasBody && method in WRITE_VERBS) {
     const decoded = decodeBody(bytes, contentType);
     if (decoded.ok) req.body = decoded.body;
-    else errors.push(decoded.error);
+    else {
+      errors.push(decoded.error);
+      req.body = decoded.body ?? null;
+    }
   }
   if (errors.length > 0) req.parse_error = errors.join("; ");
   return req;

@@ -159,13 +159,15 @@ describe("kubectl against the fake API server", () => {
     expect(api.requests.at(-1)!.user).toBeNull();
   });
 
-  it("create secret generic: kubectl's typed generators send protobuf, described as a parse error", async () => {
+  it("create secret generic: kubectl's typed generators send protobuf: a parse error with the type and metadata read", async () => {
     let out!: Awaited<ReturnType<typeof kubectl>>;
     const { described } = await during(async () => (out = await kubectl(["create", "secret", "generic", "x", "-n", "prod", "--from-literal=a=b"])));
     expect(out.code).not.toBe(0);
     const create = resourceRequests(described).find((r) => r.verb === "create");
-    expect(create).toMatchObject({ resource: "secrets", namespace: "prod", body: null });
-    expect(create!.parse_error).toMatch(/application\/vnd\.kubernetes\.protobuf cannot be decoded/);
+    // Only the type and metadata are readable; the Secret's data is not, so this stays a parse error.
+    expect(create).toMatchObject({ resource: "secrets", namespace: "prod", body: { apiVersion: "v1", kind: "Secret", metadata: { name: "x", namespace: "prod" } } });
+    expect(Object.keys(create!.body as object)).toEqual(["apiVersion", "kind", "metadata"]);
+    expect(create!.parse_error).toMatch(/application\/vnd\.kubernetes\.protobuf cannot be decoded .*only its apiVersion, kind and metadata were read/);
   });
 
   it("CRDs: a created CRD's resources are served; deleting the CRD is described in its group", async () => {
