@@ -38,6 +38,13 @@ is_root(path) if regex.match(`^/[/.*]*$`, path)
 # A top-level system folder, with any trailing `/` or `/*`.
 is_critical(path) if is_root(path)
 
+# A glob that can expand to a system folder (`/et?`, `/e*`, `/[e]tc`).
+is_critical(path) if {
+	regex.match(`[*?\[]`, path)
+	some folder in cfg.critical_paths
+	glob.match(path, ["/"], folder)
+}
+
 is_critical(path) if {
 	trimmed := trim_right(trim_suffix(path, "*"), "/")
 	trimmed in cfg.critical_paths
@@ -79,6 +86,38 @@ deny contains msg if {
 	c.program.name in cfg.downloaders
 	c.pipes_to_shell == true
 	msg := sprintf("piping %s output into a shell is not allowed", [c.program.name])
+}
+
+# A shell fed from a pipe runs code nobody has seen, unless the front end could work out
+# the text (`echo … | base64 -d | sh`): then the decoded commands are in the line, under a
+# `<shell> stdin` wrapper, and judged like any other.
+deny contains "piping into a shell is not allowed when what it would run cannot be known" if {
+	some c in commands
+	c.pipes_to_shell == true
+	not shell_input_decoded
+}
+
+shell_input_decoded if {
+	some c in commands
+	some w in c.wrappers
+	endswith(w, " stdin")
+}
+
+deny contains msg if {
+	some c in commands
+	c.program.name == "find"
+	"-delete" in c.args
+	some target in operands(c.args)
+	is_critical(target)
+	msg := sprintf("find -delete under %s is not allowed", [target])
+}
+
+# `… | xargs rm -r`: the targets arrive on stdin at run time, so nobody can check them.
+deny contains "rm -r with targets from xargs is not allowed: they cannot be known in advance" if {
+	some c in commands
+	c.program.name == "rm"
+	recursive(c.args)
+	"xargs" in c.wrappers
 }
 
 # Writes: redirections, and the programs whose operands are files they write.

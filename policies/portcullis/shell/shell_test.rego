@@ -60,7 +60,10 @@ test_decoded_program_name_denied if {
 
 test_curl_pipe_sh_denied if {
 	c := object.union(cmd("curl", ["-fsSL", "https://get.example.com"]), {"pipes_to_shell": true})
-	shell.deny == {"piping curl output into a shell is not allowed"} with input as line([c, cmd("sh", [])], person)
+	shell.deny == {
+		"piping curl output into a shell is not allowed",
+		"piping into a shell is not allowed when what it would run cannot be known",
+	} with input as line([c, cmd("sh", [])], person)
 }
 
 test_wget_pipe_bash_denied if {
@@ -128,4 +131,37 @@ test_agents_never_sudo if {
 	c := object.union(cmd("systemctl", ["restart", "nginx"]), {"wrappers": ["sudo"]})
 	shell.deny == {"agents may not run commands with elevated privileges"} with input as line([c], agent)
 	count(shell.approvals) == 0 with input as line([c], agent)
+}
+
+piped(name, args) := object.union(cmd(name, args), {"pipes_to_shell": true})
+
+wrapped(name, args, wrappers) := object.union(cmd(name, args), {"wrappers": wrappers})
+
+test_undecoded_pipe_into_shell_denied if {
+	msg := "piping into a shell is not allowed when what it would run cannot be known"
+	msg in shell.deny with input as line([cmd("cat", ["p.txt"]), piped("base64", ["-d"]), cmd("sh", [])], person)
+}
+
+test_decoded_pipe_into_shell_judged_by_its_commands if {
+	msg := "piping into a shell is not allowed when what it would run cannot be known"
+	decoded := line([piped("echo", ["bHMK"]), cmd("sh", []), wrapped("ls", [], ["sh stdin"])], person)
+	not msg in shell.deny with input as decoded
+	count(shell.deny) == 0 with input as decoded
+}
+
+test_find_delete_of_system_folders_denied if {
+	"find -delete under / is not allowed" in shell.deny with input as run(cmd("find", ["/", "-delete"]))
+	count(shell.deny) == 0 with input as run(cmd("find", ["/tmp/build", "-name", "*.o", "-delete"]))
+}
+
+test_rm_r_from_xargs_denied if {
+	msg := "rm -r with targets from xargs is not allowed: they cannot be known in advance"
+	msg in shell.deny with input as line([cmd("ls", []), wrapped("rm", ["-rf"], ["xargs"])], person)
+	not msg in shell.deny with input as line([cmd("ls", []), wrapped("rm", ["-f"], ["xargs"])], person)
+}
+
+test_globs_reaching_system_folders_denied if {
+	"rm -r of /et? is not allowed" in shell.deny with input as run(cmd("rm", ["-rf", "/et?"]))
+	"rm -r of /[e]tc is not allowed" in shell.deny with input as run(cmd("rm", ["-rf", "/[e]tc"]))
+	count(shell.deny) == 0 with input as run(cmd("rm", ["-rf", "/tmp/build-*"]))
 }
