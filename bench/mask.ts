@@ -103,7 +103,7 @@ export function generate(): string[][] {
 }
 
 /** One DataRow message per row, text format (what a PostgreSQL server sends). */
-function toDataRows(rows: (string | null)[][]): Buffer[] {
+export function toDataRows(rows: (string | null)[][]): Buffer[] {
   return rows.map((row) => {
     const fields = row.map((v) => (v === null ? null : Buffer.from(v, "utf8")));
     const size = 1 + 4 + 2 + fields.reduce((n, f) => n + 4 + (f?.length ?? 0), 0);
@@ -122,7 +122,7 @@ function toDataRows(rows: (string | null)[][]): Buffer[] {
 }
 
 /** The relay's output: rows are written into a 256 KiB buffer, "sent" (counted) when full. */
-class Output {
+export class Output {
   buf = Buffer.alloc(256 * 1024);
   pos = 0;
   sent = 0;
@@ -155,6 +155,15 @@ class Output {
     this.buf.writeInt32BE(n, this.pos);
     this.pos += 4 + n;
   }
+  /** A field copied as bytes. Short ones by hand: `Buffer#copy` allocates a view per call. */
+  raw(src: Buffer, start: number, len: number): void {
+    const buf = this.buf;
+    buf.writeInt32BE(len, this.pos);
+    let o = this.pos + 4;
+    if (len > 64) o += src.copy(buf, o, start, start + len);
+    else for (let k = 0; k < len; k++) buf[o++] = src[start + k]!;
+    this.pos = o;
+  }
   end(at: number): void {
     this.buf.writeInt32BE(this.pos - at - 1, at + 1);
   }
@@ -170,7 +179,7 @@ function forward(rows: Buffer[], out: Output): void {
   for (const row of rows) out.copy(row);
 }
 
-function decodeEncode(rows: Buffer[], out: Output): void {
+export function decodeEncode(rows: Buffer[], out: Output): void {
   for (const row of rows) {
     const count = row.readInt16BE(5);
     const at = out.begin(count, maxOut(row, count));
@@ -189,7 +198,7 @@ function decodeEncode(rows: Buffer[], out: Output): void {
 }
 
 /** The front-end path: fields `maskNeeded` clears stay bytes; a row with none to mask is forwarded whole. */
-function maskRows(rows: Buffer[], masker: Masker, out: Output): void {
+export function maskRows(rows: Buffer[], masker: Masker, out: Output): void {
   const starts = new Int32Array(1600); // per field: where its bytes start, and their length (-1: NULL)
   const lengths = new Int32Array(1600);
   const needed = new Uint8Array(1600);
@@ -215,10 +224,8 @@ function maskRows(rows: Buffer[], masker: Masker, out: Output): void {
     for (let i = 0; i < count; i++) {
       const len = lengths[i]!, start = starts[i]!;
       if (len < 0) out.field(null);
-      else if (needed[i] === 0) {
-        out.buf.writeInt32BE(len, out.pos);
-        out.pos += 4 + row.copy(out.buf, out.pos + 4, start, start + len);
-      } else out.field(masker.maskField(i, row.toString("utf8", start, start + len)));
+      else if (needed[i] === 0) out.raw(row, start, len);
+      else out.field(masker.maskField(i, row.toString("utf8", start, start + len)));
     }
     out.end(at);
   }
