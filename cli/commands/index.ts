@@ -12,6 +12,7 @@ import { verifyCommand } from "./verify.js";
 import { replayCommand } from "./replay.js";
 import { sessionsCommand } from "./sessions.js";
 import { approvalsCommand } from "./approvals.js";
+import { kubeconfigCommand } from "./kubeconfig.js";
 
 export const COMMANDS: Command[] = [
   startCommand,
@@ -25,5 +26,6 @@ export const COMMANDS: Command[] = [
   replayCommand,
   sessionsCommand,
   approvalsCommand,
+  kubeconfigCommand,
   conformanceCommand,
 ];

@@ -37,6 +37,13 @@ production if {
 
 # --- deny -----------------------------------------------------------------------------
 
+# A request the front end could not fully read (e.g. a protobuf body) is decided on what
+# could not be checked: denied, as for SQL and shell.
+deny contains msg if {
+	is_string(input.request.parse_error)
+	msg := sprintf("Kubernetes request could not be parsed: %s", [input.request.parse_error])
+}
+
 deny contains "deleting namespaces is not allowed" if {
 	deletes
 	req.group == ""

@@ -66,3 +66,9 @@ test_agents_never_read_secrets if {
 	r := kreq("list", "", "secrets", "", "default")
 	kube.deny == {"agents may not read Secrets"} with input as on(r, agent, "staging")
 }
+
+test_unparseable_request_denied if {
+	r := object.union(kreq("create", "", "secrets", "", "default"), {"parse_error": "protobuf body: only metadata could be read"})
+	"Kubernetes request could not be parsed: protobuf body: only metadata could be read" in kube.deny with input as on(r, person, "staging")
+	count(kube.deny) == 0 with input as on(object.union(kreq("get", "", "pods", "", "default"), {"parse_error": null}), person, "staging")
+}
