@@ -11,7 +11,7 @@
  * (`LosslessNumber`) keep every digit, object keys come out sorted as Go writes maps.
  */
 import { randomUUID } from "node:crypto";
-import { fromJSON, quoteJSON, stringifyJSON } from "../values/index.js";
+import { fromJSON, quoteJSON, stringifyJSON, stringifyPlainJSON } from "../values/index.js";
 import { applyMask, type CompiledMask } from "./mask.js";
 
 /** What the log needs of a decision; `engine/watch`'s `Decision` has this shape. */
@@ -93,7 +93,7 @@ export function encodeEvent(event: DecisionEvent): string {
   for (const key of ORDER) {
     const value = event[key];
     if (value === undefined) continue;
-    parts.push(`${quoteJSON(key)}:${stringifyJSON(fromJSON(value))}`);
+    parts.push(`${quoteJSON(key)}:${stringifyPlainJSON(value) ?? stringifyJSON(fromJSON(value))}`);
   }
   return `{${parts.join(",")}}`;
 }

@@ -8,6 +8,7 @@ export {
   parseJSON,
   quoteJSON,
   stringifyJSON,
+  stringifyPlainJSON,
   toJSON,
   type StringifyOptions,
 } from "./json.js";

@@ -4,7 +4,7 @@ import { LosslessNumber } from "lossless-json";
 import { RNumber } from "./number.js";
 import { RObject, RSet } from "./value.js";
 import { equal } from "./compare.js";
-import { JSONSyntaxError, fromJSON, parseJSON, stringifyJSON, toJSON } from "./json.js";
+import { JSONSyntaxError, fromJSON, parseJSON, stringifyJSON, stringifyPlainJSON, toJSON } from "./json.js";
 import { toRegoText } from "./text.js";
 
 describe("JSON", () => {
@@ -62,5 +62,30 @@ describe("non-string object keys in JSON", () => {
     const o = RObject.from([[RNumber.fromInt(1), RNumber.fromInt(2)], [inner, RNumber.fromInt(5)]]);
     expect(toJSON(o)).toEqual({ "1": 2, '{"3":4}': 5 });
     expect(stringifyJSON(o)).toBe('{"1":2,"{\\"3\\":4}":5}');
+  });
+});
+
+describe("stringifyPlainJSON", () => {
+  it("writes exactly what stringifyJSON(fromJSON(x)) writes, whenever it answers", () => {
+    let answered = 0;
+    fc.assert(
+      fc.property(fc.jsonValue(), (x) => {
+        const fast = stringifyPlainJSON(x);
+        if (fast !== undefined) {
+          answered++;
+          expect(fast).toBe(stringifyJSON(fromJSON(x)));
+        }
+      }),
+      { numRuns: 500 },
+    );
+    expect(answered).toBeGreaterThan(100); // it must not dodge the comparison by declining
+  });
+
+  it("declines what it would write differently", () => {
+    expect(stringifyPlainJSON({ a: 1.5 })).toBeUndefined();
+    expect(stringifyPlainJSON({ a: 2n ** 70n })).toBeUndefined();
+    expect(stringifyPlainJSON({ a: undefined })).toBeUndefined();
+    expect(stringifyPlainJSON(new Map())).toBeUndefined();
+    expect(stringifyPlainJSON({ b: [1, "x", null, true], a: { "é": 1, z: 2 } })).toBe('{"a":{"z":2,"é":1},"b":[1,"x",null,true]}');
   });
 });

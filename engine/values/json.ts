@@ -10,6 +10,7 @@
 import { LosslessNumber, isLosslessNumber } from "lossless-json";
 import { RNumber } from "./number.js";
 import { RObject, RSet, type Value } from "./value.js";
+import { compareStrings } from "./compare.js";
 
 /** Thrown by `parseJSON` on malformed input; `offset` is a UTF-16 index into the text. */
 export class JSONSyntaxError extends Error {
@@ -118,8 +119,9 @@ export function stringifyJSON(v: Value, opts: StringifyOptions = {}): string {
       close = "]";
     } else {
       const entries = x.entries().map(([k, val]) => [jsonKey(k), val] as const);
-      // JSON keys sort as strings (Go's encoding/json sorts map keys by bytes).
-      entries.sort((a, b) => (Buffer.compare(Buffer.from(a[0]), Buffer.from(b[0])) as number));
+      // JSON keys sort as strings (Go's encoding/json sorts map keys by bytes); comparing
+      // in UTF-8 order without encoding each key (this runs for every decision-log line).
+      entries.sort((a, b) => compareStrings(a[0], b[0]));
       items = entries.map(([k, val]) => `${quoteJSON(k, go)}:${indent !== undefined ? " " : ""}${write(val, depth + 1)}`);
       open = "{";
       close = "}";
@@ -286,4 +288,48 @@ export function parseJSON(text: string): Value {
   ws();
   if (i < text.length) fail(`invalid character '${text[i]}' after top-level value`);
   return out;
+}
+
+/**
+ * `stringifyJSON(fromJSON(x))` for plain JS data (what `JSON.parse` returns), written
+ * directly, without building values first: the decision log writes one line per
+ * decision. Returns undefined for anything it does not handle exactly the same way
+ * (non-integer or unsafe numbers, bigints, LosslessNumbers, undefined members, class
+ * instances), and the caller takes the general path.
+ */
+export function stringifyPlainJSON(x: unknown, depth = 0): string | undefined {
+  if (depth > 200) return undefined;
+  if (x === null) return "null";
+  switch (typeof x) {
+    case "boolean":
+      return x ? "true" : "false";
+    case "string":
+      return quoteJSON(x);
+    case "number":
+      return Number.isSafeInteger(x) ? String(x) : undefined;
+    case "object":
+      break;
+    default:
+      return undefined;
+  }
+  if (Array.isArray(x)) {
+    const items: string[] = new Array(x.length);
+    for (let i = 0; i < x.length; i++) {
+      if (!(i in x)) return undefined;
+      const item = stringifyPlainJSON(x[i], depth + 1);
+      if (item === undefined) return undefined;
+      items[i] = item;
+    }
+    return `[${items.join(",")}]`;
+  }
+  const proto = Object.getPrototypeOf(x);
+  if (proto !== Object.prototype && proto !== null) return undefined;
+  const keys = Object.keys(x as object).sort(compareStrings);
+  const parts: string[] = new Array(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    const value = stringifyPlainJSON((x as Record<string, unknown>)[keys[i]!], depth + 1);
+    if (value === undefined) return undefined;
+    parts[i] = `${quoteJSON(keys[i]!)}:${value}`;
+  }
+  return `{${parts.join(",")}}`;
 }

@@ -131,7 +131,8 @@ describe("masked columns", () => {
 
   it("binary results still decode in the pg driver", async () => {
     const r = await through((c) =>
-      c.query({ text: "SELECT id, salary, bonus, email, notes, profile FROM pcs_people WHERE id = $1", values: [1], binary: true }),
+      // `binary` is a real pg option that @types/pg does not declare
+      c.query({ text: "SELECT id, salary, bonus, email, notes, profile FROM pcs_people WHERE id = $1", values: [1], binary: true } as pg.QueryConfig),
     );
     expect(r.rows).toHaveLength(1);
     const row = r.rows[0];
