@@ -37,6 +37,7 @@ import pg from "pg";
 import { createDemoIssuer } from "../proxy/core/identity/index.js";
 import { formatConfigError, parseConfig } from "../proxy/core/config/index.js";
 import { startGateway, type RunningGateway, type RuntimeLogEvent } from "../proxy/gateway/runtime.js";
+import { freePort } from "../proxy/gateway/demo.js";
 import { formatUs, table, type Row } from "./harness.js";
 
 export const BENCH_DATABASE = "portcullis_bench";
@@ -144,14 +145,6 @@ function pgEnv(password?: string): NodeJS.ProcessEnv {
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("PG")) env[k] = v;
   if (password !== undefined) env["PGPASSWORD"] = password;
   return env;
-}
-
-async function freePort(host: string): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(0, host, resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 function canConnect(host: string, port: number): Promise<boolean> {

@@ -64,7 +64,7 @@ function selfSignedCertificate(dir: string): { cert: string; key: string } | nul
 }
 
 /** A port the OS says is free now (the config wants a real port; 0 means "any"). */
-async function freePort(host: string): Promise<number> {
+export async function freePort(host: string): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => server.once("error", reject).listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
